@@ -1,0 +1,204 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+
+namespace ReactiveKafka.Broker;
+
+/// <summary>
+/// How the bundled broker runs: where it stores data, where it listens, and the defaults of the topics
+/// it creates. Validated by <see cref="KafkaBroker.StartAsync"/>; an invalid value fails the start with
+/// an <see cref="ArgumentException"/> that names the option.
+/// </summary>
+public sealed record BrokerOptions
+{
+    /// <summary>The directory holding topics, segments and committed offsets. Required; created if missing.</summary>
+    public string DataDirectory { get; init; } = "";
+
+    /// <summary>The <c>host:port</c> to listen on. Port 0 picks a free port. Default <c>127.0.0.1:9092</c>.</summary>
+    public string Listener { get; init; } = "127.0.0.1:9092";
+
+    /// <summary>
+    /// The <c>host:port</c> clients are told to connect to (Metadata, FindCoordinator). Default: the bound
+    /// listener address. Set it when the broker sits behind a port mapping (e.g. in a container).
+    /// </summary>
+    public string? AdvertisedListener { get; init; }
+
+    /// <summary>The broker's node id. Default 1.</summary>
+    public int NodeId { get; init; } = 1;
+
+    /// <summary>The cluster id reported in Metadata. Default: persisted in the data directory, generated once.</summary>
+    public string? ClusterId { get; init; }
+
+    /// <summary>Whether Metadata and Produce requests for unknown topics create them. Default true.</summary>
+    public bool AutoCreateTopics { get; init; } = true;
+
+    /// <summary>The partition count of auto-created topics. Default 1.</summary>
+    public int DefaultPartitions { get; init; } = 1;
+
+    /// <summary>The size at which a segment is rolled (<c>segment.bytes</c>). Default 1 GiB.</summary>
+    public int SegmentBytes { get; init; } = 1 << 30;
+
+    /// <summary>The age at which a segment is rolled (<c>segment.ms</c>). Default 7 days.</summary>
+    public TimeSpan SegmentAge { get; init; } = TimeSpan.FromDays(7);
+
+    /// <summary>How long records are kept (<c>retention.ms</c>); null keeps them forever. Default 7 days.</summary>
+    public TimeSpan? Retention { get; init; } = TimeSpan.FromDays(7);
+
+    /// <summary>The size a partition may grow to before old segments are deleted (<c>retention.bytes</c>); null for no limit.</summary>
+    public long? RetentionBytes { get; init; }
+
+    /// <summary>How often retention is applied. Default 5 minutes, like Kafka's <c>log.retention.check.interval.ms</c>.</summary>
+    public TimeSpan RetentionCheckInterval { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>When appended data is forced to disk. Default <see cref="BrokerFlushPolicy.Durable"/>.</summary>
+    public BrokerFlushPolicy FlushPolicy { get; init; } = BrokerFlushPolicy.Durable;
+
+    /// <summary>The fsync interval when <see cref="FlushPolicy"/> is <see cref="BrokerFlushPolicy.Interval"/>. Default 1 s.</summary>
+    public TimeSpan FlushInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The largest request frame accepted (<c>socket.request.max.bytes</c>). Default 100 MiB.</summary>
+    public int MaxRequestSize { get; init; } = 100 * 1024 * 1024;
+
+    /// <summary>The largest record batch accepted (<c>message.max.bytes</c>). Default 1 MiB + 12 bytes, as Kafka.</summary>
+    public int MaxMessageBytes { get; init; } = 1024 * 1024 + 12;
+
+    /// <summary>The number of client connections served at once; more are refused. Default 1000.</summary>
+    public int MaxConnections { get; init; } = 1000;
+
+    /// <summary>
+    /// How long a new consumer group waits for more members before its first rebalance
+    /// (<c>group.initial.rebalance.delay.ms</c>). Default 0: an embedded test broker should not stall joins.
+    /// </summary>
+    public TimeSpan GroupInitialRebalanceDelay { get; init; } = TimeSpan.Zero;
+
+    /// <summary>The logger factory for the broker's logs. Default: no logging.</summary>
+    public ILoggerFactory? LoggerFactory { get; init; }
+
+    /// <summary>The clock, replaceable in tests. Default <see cref="TimeProvider.System"/>.</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>Throws an <see cref="ArgumentException"/> naming the first invalid option.</summary>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(DataDirectory))
+        {
+            throw Invalid(nameof(DataDirectory), "is required: the directory where partitions and offsets are stored.");
+        }
+
+        if (!TryParseEndpoint(Listener, out _))
+        {
+            throw Invalid(nameof(Listener), $"'{Listener}' is not a host:port with a port from 0 to 65535.");
+        }
+
+        if (AdvertisedListener is not null && (!TryParseHostPort(AdvertisedListener, out _, out var advertisedPort) || advertisedPort == 0))
+        {
+            throw Invalid(nameof(AdvertisedListener), $"'{AdvertisedListener}' is not a host:port with a port from 1 to 65535.");
+        }
+
+        if (NodeId < 0)
+        {
+            throw Invalid(nameof(NodeId), $"must be 0 or more, was {NodeId}.");
+        }
+
+        if (DefaultPartitions is < 1 or > 10_000)
+        {
+            throw Invalid(nameof(DefaultPartitions), $"must be from 1 to 10000, was {DefaultPartitions}.");
+        }
+
+        if (SegmentBytes < 14 * 1024)
+        {
+            throw Invalid(nameof(SegmentBytes), $"must be at least 14336 bytes (Kafka's minimum), was {SegmentBytes}.");
+        }
+
+        if (SegmentAge <= TimeSpan.Zero)
+        {
+            throw Invalid(nameof(SegmentAge), $"must be positive, was {SegmentAge}.");
+        }
+
+        if (Retention is { } retention && retention <= TimeSpan.Zero)
+        {
+            throw Invalid(nameof(Retention), $"must be positive or null (keep forever), was {retention}.");
+        }
+
+        if (RetentionBytes is { } retentionBytes && retentionBytes <= 0)
+        {
+            throw Invalid(nameof(RetentionBytes), $"must be positive or null (no limit), was {retentionBytes}.");
+        }
+
+        if (RetentionCheckInterval <= TimeSpan.Zero)
+        {
+            throw Invalid(nameof(RetentionCheckInterval), $"must be positive, was {RetentionCheckInterval}.");
+        }
+
+        if (!Enum.IsDefined(FlushPolicy))
+        {
+            throw Invalid(nameof(FlushPolicy), $"'{FlushPolicy}' is not a flush policy.");
+        }
+
+        if (FlushInterval <= TimeSpan.Zero)
+        {
+            throw Invalid(nameof(FlushInterval), $"must be positive, was {FlushInterval}.");
+        }
+
+        if (MaxRequestSize is < 1024)
+        {
+            throw Invalid(nameof(MaxRequestSize), $"must be at least 1024 bytes, was {MaxRequestSize}.");
+        }
+
+        if (MaxMessageBytes < 1024 || MaxMessageBytes > MaxRequestSize)
+        {
+            throw Invalid(nameof(MaxMessageBytes), $"must be from 1024 bytes to MaxRequestSize ({MaxRequestSize}), was {MaxMessageBytes}.");
+        }
+
+        if (MaxConnections < 1)
+        {
+            throw Invalid(nameof(MaxConnections), $"must be at least 1, was {MaxConnections}.");
+        }
+
+        if (GroupInitialRebalanceDelay < TimeSpan.Zero)
+        {
+            throw Invalid(nameof(GroupInitialRebalanceDelay), $"must not be negative, was {GroupInitialRebalanceDelay}.");
+        }
+
+        ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
+    }
+
+    private static ArgumentException Invalid(string option, string problem) =>
+        new($"BrokerOptions.{option} {problem}", option);
+
+    internal static bool TryParseEndpoint(string value, out IPEndPoint endpoint)
+    {
+        endpoint = null!;
+        if (!TryParseHostPort(value, out var host, out var port))
+        {
+            return false;
+        }
+
+        if (host is "localhost")
+        {
+            endpoint = new IPEndPoint(IPAddress.Loopback, port);
+            return true;
+        }
+
+        if (!IPAddress.TryParse(host, out var address))
+        {
+            return false;
+        }
+
+        endpoint = new IPEndPoint(address, port);
+        return true;
+    }
+
+    internal static bool TryParseHostPort(string value, out string host, out int port)
+    {
+        host = "";
+        port = 0;
+        var colon = value.LastIndexOf(':');
+        if (colon <= 0 || colon == value.Length - 1)
+        {
+            return false;
+        }
+
+        host = value[..colon].Trim('[', ']');
+        return host.Length > 0 && int.TryParse(value.AsSpan(colon + 1), out port) && port is >= 0 and <= 65535;
+    }
+}
