@@ -1,0 +1,121 @@
+using Microsoft.Extensions.Logging;
+using ReactiveKafka.Broker;
+
+namespace ReactiveKafka.Broker.Server;
+
+/// <summary>The standalone server's command line.</summary>
+internal sealed record ServerArguments
+{
+    public const string HelpText = """
+        reactivekafka-broker: the ReactiveKafka bundled single-node Kafka broker.
+
+        Usage: dotnet run --project src/ReactiveKafka.Broker.Server -- [options]
+
+          --data-dir DIR              where topics and offsets are stored (default ./data)
+          --listen HOST:PORT          address to listen on (default 127.0.0.1:9092; port 0 = any free port)
+          --advertised HOST:PORT      address given to clients (default: the listen address)
+          --node-id N                 broker node id (default 1)
+          --partitions N              partitions of auto-created topics (default 1)
+          --no-auto-create            do not create topics on first use
+          --segment-bytes N           roll segments at this size (default 1073741824)
+          --retention-ms N            delete segments older than this; -1 keeps forever (default 604800000)
+          --retention-bytes N         keep at most this many bytes per partition; -1 for no limit (default -1)
+          --flush durable|interval|os when data is fsync'd (default durable: acks=all survives kill -9)
+          --flush-interval-ms N       fsync interval for --flush interval (default 1000)
+          --max-request-bytes N       largest request accepted (default 104857600)
+          --max-connections N         most client connections at once (default 1000)
+          --log-level LEVEL           trace|debug|information|warning|error (default information)
+          --help                      show this text
+        """;
+
+    public bool ShowHelp { get; init; }
+
+    public string DataDirectory { get; init; } = "./data";
+
+    public string Listen { get; init; } = "127.0.0.1:9092";
+
+    public string? Advertised { get; init; }
+
+    public int NodeId { get; init; } = 1;
+
+    public int Partitions { get; init; } = 1;
+
+    public bool AutoCreate { get; init; } = true;
+
+    public int SegmentBytes { get; init; } = 1 << 30;
+
+    public long RetentionMs { get; init; } = (long)TimeSpan.FromDays(7).TotalMilliseconds;
+
+    public long RetentionBytes { get; init; } = -1;
+
+    public BrokerFlushPolicy Flush { get; init; } = BrokerFlushPolicy.Durable;
+
+    public int FlushIntervalMs { get; init; } = 1000;
+
+    public int MaxRequestBytes { get; init; } = 100 * 1024 * 1024;
+
+    public int MaxConnections { get; init; } = 1000;
+
+    public LogLevel LogLevel { get; init; } = LogLevel.Information;
+
+    /// <summary>Parses the arguments; throws <see cref="ArgumentException"/> naming the bad option.</summary>
+    public static ServerArguments Parse(string[] args)
+    {
+        var result = new ServerArguments();
+        for (var i = 0; i < args.Length; i++)
+        {
+            var name = args[i];
+            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{name} needs a value.");
+            int Int() => int.TryParse(Value(), out var v) ? v : throw new ArgumentException($"{name} needs a whole number, got '{args[i]}'.");
+            long Long() => long.TryParse(Value(), out var v) ? v : throw new ArgumentException($"{name} needs a whole number, got '{args[i]}'.");
+            result = name switch
+            {
+                "--help" or "-h" or "-?" => result with { ShowHelp = true },
+                "--data-dir" => result with { DataDirectory = Value() },
+                "--listen" => result with { Listen = Value() },
+                "--advertised" => result with { Advertised = Value() },
+                "--node-id" => result with { NodeId = Int() },
+                "--partitions" => result with { Partitions = Int() },
+                "--no-auto-create" => result with { AutoCreate = false },
+                "--segment-bytes" => result with { SegmentBytes = Int() },
+                "--retention-ms" => result with { RetentionMs = Long() },
+                "--retention-bytes" => result with { RetentionBytes = Long() },
+                "--flush" => result with { Flush = ParseFlush(Value()) },
+                "--flush-interval-ms" => result with { FlushIntervalMs = Int() },
+                "--max-request-bytes" => result with { MaxRequestBytes = Int() },
+                "--max-connections" => result with { MaxConnections = Int() },
+                "--log-level" => result with { LogLevel = Enum.TryParse<LogLevel>(Value(), ignoreCase: true, out var level) ? level : throw new ArgumentException($"--log-level: unknown level '{args[i]}'.") },
+                _ => throw new ArgumentException($"Unknown option '{name}'."),
+            };
+        }
+
+        return result;
+    }
+
+    private static BrokerFlushPolicy ParseFlush(string value) => value.ToLowerInvariant() switch
+    {
+        "durable" => BrokerFlushPolicy.Durable,
+        "interval" => BrokerFlushPolicy.Interval,
+        "os" => BrokerFlushPolicy.OperatingSystem,
+        _ => throw new ArgumentException($"--flush must be durable, interval or os, got '{value}'."),
+    };
+
+    /// <summary>The broker options these arguments describe.</summary>
+    public BrokerOptions ToOptions(ILoggerFactory loggerFactory) => new()
+    {
+        DataDirectory = DataDirectory,
+        Listener = Listen,
+        AdvertisedListener = Advertised,
+        NodeId = NodeId,
+        DefaultPartitions = Partitions,
+        AutoCreateTopics = AutoCreate,
+        SegmentBytes = SegmentBytes,
+        Retention = RetentionMs < 0 ? null : TimeSpan.FromMilliseconds(RetentionMs),
+        RetentionBytes = RetentionBytes < 0 ? null : RetentionBytes,
+        FlushPolicy = Flush,
+        FlushInterval = TimeSpan.FromMilliseconds(FlushIntervalMs),
+        MaxRequestSize = MaxRequestBytes,
+        MaxConnections = MaxConnections,
+        LoggerFactory = loggerFactory,
+    };
+}

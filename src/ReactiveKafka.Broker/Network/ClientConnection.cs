@@ -1,0 +1,286 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using ReactiveKafka.Broker.Handlers;
+using ReactiveKafka.Protocol;
+
+namespace ReactiveKafka.Broker.Network;
+
+/// <summary>
+/// One client connection: a read loop that frames requests and starts their handlers in arrival order,
+/// and a write loop that sends the responses in that same order (Kafka's per-connection ordering).
+/// </summary>
+/// <remarks>
+/// Handlers start on the read loop, so their synchronous part (e.g. a produce's append) runs in request
+/// order; their asynchronous part (an fsync, a long-poll fetch, a rebalance) overlaps with later
+/// requests without reordering responses. At most <see cref="MaxPipelinedRequests"/> requests are in
+/// flight per connection, which bounds memory: the read loop stops reading until the writer catches up.
+/// A frame larger than the configured maximum, or one that cannot be parsed, closes the connection.
+/// </remarks>
+internal sealed class ClientConnection
+{
+    private const int MaxPipelinedRequests = 64;
+
+    private readonly Socket _socket;
+    private readonly BrokerContext _broker;
+    private readonly long _id;
+    private readonly string _clientHost;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _closed;
+    private readonly Channel<PendingResponse> _responses = Channel.CreateBounded<PendingResponse>(
+        new BoundedChannelOptions(MaxPipelinedRequests) { SingleReader = true, SingleWriter = true });
+
+    public ClientConnection(Socket socket, BrokerContext broker, long id, CancellationToken brokerStopping)
+    {
+        _socket = socket;
+        _broker = broker;
+        _id = id;
+        _clientHost = (socket.RemoteEndPoint as IPEndPoint)?.Address.ToString() ?? "unknown";
+        _logger = broker.LoggerFactory.CreateLogger("ReactiveKafka.Broker.Connection");
+        _closed = CancellationTokenSource.CreateLinkedTokenSource(brokerStopping);
+    }
+
+    /// <summary>The connection's number, for logs.</summary>
+    public long Id => _id;
+
+    /// <summary>Closes the connection from the broker's side (fault injection, shutdown).</summary>
+    public void Abort()
+    {
+        try
+        {
+            _closed.Cancel();
+            _socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception ex) when (ex is ObjectDisposedException or SocketException)
+        {
+            // Already closed.
+        }
+    }
+
+    /// <summary>Serves the connection until the client or the broker closes it.</summary>
+    public async Task RunAsync()
+    {
+        await using var stream = new NetworkStream(_socket, ownsSocket: true);
+        var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, leaveOpen: true));
+        var writer = PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true));
+        var writeLoop = WriteLoopAsync(writer);
+        try
+        {
+            await ReadLoopAsync(reader).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_closed.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
+        {
+            _logger.LogDebug("Connection {Id} from {Host} closed: {Reason}", _id, _clientHost, ex.Message);
+        }
+        catch (ProtocolException ex)
+        {
+            _logger.LogWarning("Closing connection {Id} from {Host}: malformed request: {Reason}", _id, _clientHost, ex.Message);
+        }
+        finally
+        {
+            _responses.Writer.TryComplete();
+        }
+
+        try
+        {
+            await writeLoop.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            _logger.LogDebug("Connection {Id} write loop ended: {Reason}", _id, ex.Message);
+        }
+        finally
+        {
+            _closed.Cancel();
+            await reader.CompleteAsync().ConfigureAwait(false);
+            await writer.CompleteAsync().ConfigureAwait(false);
+            _closed.Dispose();
+        }
+    }
+
+    private async Task ReadLoopAsync(PipeReader reader)
+    {
+        var token = _closed.Token;
+        while (true)
+        {
+            var result = await reader.ReadAsync(token).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            while (TryTakeFrame(ref buffer, out var frame, out var frameLength))
+            {
+                await DispatchAsync(frame, frameLength, token).ConfigureAwait(false);
+            }
+
+            reader.AdvanceTo(buffer.Start, buffer.End);
+            if (result.IsCompleted || result.IsCanceled)
+            {
+                return;
+            }
+        }
+    }
+
+    private bool TryTakeFrame(ref ReadOnlySequence<byte> buffer, out byte[] frame, out int frameLength)
+    {
+        frame = [];
+        frameLength = 0;
+        if (buffer.Length < 4)
+        {
+            return false;
+        }
+
+        Span<byte> prefix = stackalloc byte[4];
+        buffer.Slice(0, 4).CopyTo(prefix);
+        var size = BinaryPrimitives.ReadInt32BigEndian(prefix);
+
+        // Check the declared size before allocating anything for it (CVE-2022-34917).
+        if (size < RequestHeaderReader.MinimumSize || size > _broker.Options.MaxRequestSize)
+        {
+            throw new ProtocolException($"Request size {size} is outside 10..{_broker.Options.MaxRequestSize} bytes (MaxRequestSize).");
+        }
+
+        if (buffer.Length < 4L + size)
+        {
+            return false;
+        }
+
+        frame = ArrayPool<byte>.Shared.Rent(size);
+        buffer.Slice(4, size).CopyTo(frame);
+        frameLength = size;
+        buffer = buffer.Slice(4 + size);
+        return true;
+    }
+
+    private async ValueTask DispatchAsync(byte[] frame, int frameLength, CancellationToken token)
+    {
+        var handed = false;
+        try
+        {
+            var reader = new ProtocolReader(frame.AsMemory(0, frameLength));
+            var rawKey = reader.ReadInt16();
+            var version = reader.ReadInt16();
+            var correlationId = reader.ReadInt32();
+            var handler = _broker.Handlers.Find(rawKey);
+            if (handler is null)
+            {
+                throw new ProtocolException($"Unknown API key {rawKey} (version {version}, correlation id {correlationId}).");
+            }
+
+            var apiKey = (ApiKey)rawKey;
+            var served = _broker.Handlers.IsServed(apiKey, version);
+            if (!served && apiKey != ApiKey.ApiVersions)
+            {
+                // Kafka closes the connection for an unsupported version of anything but ApiVersions.
+                throw new ProtocolException($"Unsupported version {version} of {apiKey} (correlation id {correlationId}).");
+            }
+
+            // An ApiVersions request of a version we do not know is answered in the v0 format (see
+            // ApiVersionsHandler); its header is read as the newest header format.
+            var flexibleHeader = served ? handler.IsFlexibleRequest(version) : version >= 3;
+            RequestHeaderReader.ReadRest(ref reader, flexibleHeader, out var clientId);
+            var context = new RequestContext(apiKey, version, correlationId, clientId, _clientHost, _id, token);
+            var body = frame.AsMemory(reader.Position, frameLength - reader.Position);
+            if (!served)
+            {
+                context = context with { ApiVersion = 0, UnsupportedVersionRequested = true };
+                body = ReadOnlyMemory<byte>.Empty;
+            }
+
+            var faults = _broker.Faults;
+            ValueTask<IKafkaMessage?> response = faults.IsActive
+                ? faults.InterceptAsync(context, handler, body)
+                : handler.HandleAsync(context, body);
+            handed = true;
+            await _responses.Writer.WriteAsync(new PendingResponse(context, handler, response, frame), token).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (!handed)
+            {
+                ArrayPool<byte>.Shared.Return(frame);
+            }
+        }
+    }
+
+    private async Task WriteLoopAsync(PipeWriter writer)
+    {
+        using var scratch = new ProtocolWriter(4096);
+        var responses = _responses.Reader;
+        while (await responses.WaitToReadAsync().ConfigureAwait(false))
+        {
+            while (responses.TryRead(out var pending))
+            {
+                IKafkaMessage? body;
+                try
+                {
+                    body = await pending.Response.ConfigureAwait(false);
+                }
+                catch (ProtocolException ex)
+                {
+                    _logger.LogWarning("Closing connection {Id} from {Host}: malformed {Api} v{Version} request: {Reason}",
+                        _id, _clientHost, pending.Context.ApiKey, pending.Context.ApiVersion, ex.Message);
+                    Abort();
+                    return;
+                }
+                catch (OperationCanceledException) when (_closed.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (Exception ex)
+                {
+                    _logger.LogError(ex, "Closing connection {Id}: {Api} v{Version} handler failed", _id, pending.Context.ApiKey, pending.Context.ApiVersion);
+                    Abort();
+                    return;
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(pending.Frame);
+                }
+
+                if (body is null)
+                {
+                    continue;
+                }
+
+                scratch.Reset();
+                WriteResponse(scratch, pending, body);
+                writer.Write(scratch.WrittenSpan);
+            }
+
+            var flush = await writer.FlushAsync(_closed.Token).ConfigureAwait(false);
+            if (flush.IsCompleted)
+            {
+                return;
+            }
+        }
+    }
+
+    private static void WriteResponse(ProtocolWriter scratch, PendingResponse pending, IKafkaMessage body)
+    {
+        var context = pending.Context;
+        var sizeAt = scratch.ReserveAt(4);
+        scratch.WriteInt32(context.CorrelationId);
+
+        // The ApiVersions response header is always v0, even for flexible versions, so that a client can
+        // read it before it knows which versions the broker speaks.
+        var flexibleHeader = context.ApiKey != ApiKey.ApiVersions && pending.Handler.IsFlexibleResponse(context.ApiVersion);
+        if (flexibleHeader)
+        {
+            scratch.WriteUnsignedVarint(0);
+        }
+
+        body.Write(scratch, context.ApiVersion);
+        scratch.PatchInt32(sizeAt, scratch.Length - 4);
+    }
+
+    private readonly record struct PendingResponse(
+        RequestContext Context,
+        IRequestHandler Handler,
+        ValueTask<IKafkaMessage?> Response,
+        byte[] Frame);
+}

@@ -1,0 +1,27 @@
+using ReactiveKafka.Protocol;
+
+namespace ReactiveKafka.Broker.Network;
+
+/// <summary>What a handler knows about the request it serves, besides the decoded body.</summary>
+/// <param name="ApiKey">The request's API.</param>
+/// <param name="ApiVersion">The request's API version.</param>
+/// <param name="CorrelationId">The client's correlation id, echoed in the response header.</param>
+/// <param name="ClientId">The client id from the request header (may be null).</param>
+/// <param name="ClientHost">The client's IP address as text.</param>
+/// <param name="ConnectionId">A number identifying the connection, for logs.</param>
+/// <param name="ConnectionClosed">Cancelled when the connection closes or the broker stops.</param>
+internal sealed record RequestContext(
+    ApiKey ApiKey,
+    short ApiVersion,
+    int CorrelationId,
+    string? ClientId,
+    string ClientHost,
+    long ConnectionId,
+    CancellationToken ConnectionClosed)
+{
+    /// <summary>
+    /// Set when the client asked for an ApiVersions version the broker does not know: the request is
+    /// then answered at version 0 with UNSUPPORTED_VERSION and the supported ranges.
+    /// </summary>
+    public bool UnsupportedVersionRequested { get; init; }
+}
