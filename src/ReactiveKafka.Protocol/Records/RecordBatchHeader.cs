@@ -12,7 +12,7 @@ namespace ReactiveKafka.Protocol.Records;
 /// The CRC covers attributes through the end of the batch, so baseOffset and the leader epoch can be
 /// rewritten without recomputing it.
 /// </remarks>
-public readonly record struct RecordBatchHeader(
+public readonly partial record struct RecordBatchHeader(
     long BaseOffset,
     int BatchLength,
     int PartitionLeaderEpoch,
