@@ -247,6 +247,29 @@ public sealed class ProtocolWriter : IBufferWriter<byte>, IDisposable
         }
     }
 
+    /// <summary>
+    /// Writes the unknown tagged fields from <paramref name="index"/> on whose tag is below
+    /// <paramref name="beforeTag"/>, advancing <paramref name="index"/>. Generated code calls it before
+    /// each known tagged field, and once more with <see cref="long.MaxValue"/>, so that known and
+    /// unknown fields go out in ascending tag order as Kafka requires (unknown fields are kept in the
+    /// order they were read, which is ascending).
+    /// </summary>
+    public void WriteRawTaggedFields(List<RawTaggedField>? unknown, ref int index, long beforeTag)
+    {
+        if (unknown is null)
+        {
+            return;
+        }
+
+        for (; index < unknown.Count && unknown[index].Tag < beforeTag; index++)
+        {
+            var field = unknown[index];
+            WriteUnsignedVarint(field.Tag);
+            WriteUnsignedVarint((uint)field.Data.Length);
+            WriteRaw(field.Data);
+        }
+    }
+
     /// <summary>Returns the buffer to the pool.</summary>
     public void Dispose()
     {
