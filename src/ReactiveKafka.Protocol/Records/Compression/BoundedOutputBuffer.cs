@@ -17,7 +17,7 @@ internal sealed class BoundedOutputBuffer
         _max = max;
         // Typical record data compresses 2-10x; start there and double, so a small batch never
         // allocates the cap just because the cap is large.
-        var initial = (int)Math.Clamp((long)compressedLength * 4, 256, Math.Max(max, 1));
+        var initial = (int)Math.Min(Math.Max((long)compressedLength * 4, 256), Math.Max(max, 0));
         _buffer = new byte[initial];
     }
 

@@ -32,9 +32,10 @@ internal sealed class ZstdCodec : ICompressionCodec
 
     private static int WindowLogFor(int maxOutput)
     {
-        // The smallest power of two covering the cap, within zstd's accepted range [10, 27] (27 is
-        // the reference decoder's default limit).
+        // The smallest power of two covering the cap, but at least 2^24: streaming compressors declare
+        // their level's window (up to 8 MiB through level 19) even for small content, and such frames
+        // must still decode. At most 2^27, the reference decoder's own default limit.
         var log = 64 - System.Numerics.BitOperations.LeadingZeroCount((ulong)Math.Max(maxOutput - 1, 1));
-        return Math.Clamp(log, 10, 27);
+        return Math.Clamp(log, 24, 27);
     }
 }
