@@ -110,6 +110,12 @@ internal sealed class MessageModel
                 {
                     throw new InvalidDataException($"{spec.Name}: field {model.ClassName}.{field.Name} has a name C# or the generated code cannot use.");
                 }
+
+                // Kafka's rule too: once tagged, a field stays tagged, so the fixed layout is a prefix.
+                if (field.IsTaggedAnywhere && (field.Tag is null || field.TaggedVersions.Max < field.Versions.Max))
+                {
+                    throw new InvalidDataException($"{spec.Name}: tagged field {model.ClassName}.{field.Name} needs a tag and open-ended taggedVersions.");
+                }
             }
         }
     }
