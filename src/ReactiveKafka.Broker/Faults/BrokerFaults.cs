@@ -11,10 +11,8 @@ namespace ReactiveKafka.Broker;
 /// </summary>
 public sealed partial class BrokerFaults
 {
-    private volatile bool _active;
-
     /// <summary>Whether any fault is armed.</summary>
-    public bool IsActive => _active;
+    public bool IsActive => false;
 
     internal ValueTask<IKafkaMessage?> InterceptAsync(RequestContext context, IRequestHandler handler, ReadOnlyMemory<byte> body) =>
         handler.HandleAsync(context, body);

@@ -184,7 +184,7 @@ internal sealed class ClientConnection
             var flexibleHeader = served ? handler.IsFlexibleRequest(version) : version >= 3;
             RequestHeaderReader.ReadRest(ref reader, flexibleHeader, out var clientId);
             var context = new RequestContext(apiKey, version, correlationId, clientId, _clientHost, _id, token);
-            var body = frame.AsMemory(reader.Position, frameLength - reader.Position);
+            ReadOnlyMemory<byte> body = frame.AsMemory(reader.Position, frameLength - reader.Position);
             if (!served)
             {
                 context = context with { ApiVersion = 0, UnsupportedVersionRequested = true };
@@ -242,14 +242,21 @@ internal sealed class ClientConnection
                     ArrayPool<byte>.Shared.Return(pending.Frame);
                 }
 
-                if (body is null)
+                try
                 {
-                    continue;
-                }
+                    if (body is null)
+                    {
+                        continue;
+                    }
 
-                scratch.Reset();
-                WriteResponse(scratch, pending, body);
-                writer.Write(scratch.WrittenSpan);
+                    scratch.Reset();
+                    WriteResponse(scratch, pending, body);
+                    writer.Write(scratch.WrittenSpan);
+                }
+                finally
+                {
+                    pending.Context.ReleaseResponseResources();
+                }
             }
 
             var flush = await writer.FlushAsync(_closed.Token).ConfigureAwait(false);

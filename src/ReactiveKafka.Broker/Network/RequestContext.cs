@@ -24,4 +24,28 @@ internal sealed record RequestContext(
     /// then answered at version 0 with UNSUPPORTED_VERSION and the supported ranges.
     /// </summary>
     public bool UnsupportedVersionRequested { get; init; }
+
+    private List<IDisposable>? _afterResponse;
+
+    /// <summary>
+    /// Keeps <paramref name="resource"/> (e.g. a pooled buffer the response's records point into) alive
+    /// until the response has been written, then disposes it.
+    /// </summary>
+    public void DisposeAfterResponse(IDisposable resource) => (_afterResponse ??= []).Add(resource);
+
+    /// <summary>Disposes what <see cref="DisposeAfterResponse"/> kept.</summary>
+    internal void ReleaseResponseResources()
+    {
+        if (_afterResponse is null)
+        {
+            return;
+        }
+
+        foreach (var resource in _afterResponse)
+        {
+            resource.Dispose();
+        }
+
+        _afterResponse = null;
+    }
 }
