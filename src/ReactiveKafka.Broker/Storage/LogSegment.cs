@@ -1,0 +1,331 @@
+using System.Globalization;
+using Microsoft.Win32.SafeHandles;
+using ReactiveKafka.Protocol.Records;
+
+namespace ReactiveKafka.Broker.Storage;
+
+/// <summary>
+/// One segment of a partition log: a <c>.log</c> file of whole RecordBatch v2 batches (offsets
+/// already assigned) plus its sparse <see cref="OffsetIndex"/> and <see cref="TimeIndex"/>.
+/// </summary>
+/// <remarks>
+/// <para>On disk, in the partition directory: <c>&lt;base offset, 20 digits zero-padded&gt;.log</c>
+/// holding batches back to back exactly as on the wire; <c>.index</c> and <c>.timeindex</c> with the
+/// same stem. The base offset is the first offset the segment may hold.</para>
+/// <para>Thread-safety: one writer at a time (<see cref="Append"/>, <see cref="TruncateTo"/>,
+/// index flushes — the owning <see cref="PartitionLog"/> serializes them) and any number of
+/// concurrent readers. The writer writes the bytes, then publishes <see cref="Size"/> and
+/// <see cref="NextOffset"/> with volatile stores, so readers only ever see whole batches.
+/// Lifetime is reference counted: the owning log holds one reference, each reader takes one with
+/// <see cref="TryAcquire"/>; <see cref="MarkForDeletion"/> drops the log's reference, and the file
+/// handle is closed and the files deleted when the last reader releases.</para>
+/// </remarks>
+internal sealed partial class LogSegment
+{
+    /// <summary>The file name extension of the log file.</summary>
+    public const string LogExtension = ".log";
+
+    /// <summary>The file name extension of the offset index.</summary>
+    public const string IndexExtension = ".index";
+
+    /// <summary>The file name extension of the time index.</summary>
+    public const string TimeIndexExtension = ".timeindex";
+
+    private readonly SafeFileHandle _handle;
+    private OffsetIndex _index = OffsetIndex.CreateEmpty();
+    private TimeIndex _timeIndex = TimeIndex.CreateEmpty();
+    private long _size;
+    private long _nextOffset;
+    private long _maxTimestamp = -1;
+    private long _offsetOfMaxTimestamp;
+    private int _bytesSinceLastIndexEntry;
+    private long _flushedSize;
+    private int _references = 1;
+    private volatile bool _deleteWhenReleased;
+
+    private LogSegment(string directory, long baseOffset, SafeFileHandle handle, long size, int indexIntervalBytes)
+    {
+        BaseOffset = baseOffset;
+        var stem = Path.Combine(directory, FileStem(baseOffset));
+        LogPath = stem + LogExtension;
+        IndexPath = stem + IndexExtension;
+        TimeIndexPath = stem + TimeIndexExtension;
+        _handle = handle;
+        _size = size;
+        _flushedSize = size;
+        _nextOffset = baseOffset;
+        IndexIntervalBytes = indexIntervalBytes;
+    }
+
+    /// <summary>The first offset this segment may hold (its file name).</summary>
+    public long BaseOffset { get; }
+
+    /// <summary>Path of the <c>.log</c> file.</summary>
+    public string LogPath { get; }
+
+    /// <summary>Path of the <c>.index</c> file.</summary>
+    public string IndexPath { get; }
+
+    /// <summary>Path of the <c>.timeindex</c> file.</summary>
+    public string TimeIndexPath { get; }
+
+    /// <summary>Bytes of whole batches in the log file.</summary>
+    public long Size => Volatile.Read(ref _size);
+
+    /// <summary>One past the last offset in the segment; <see cref="BaseOffset"/> when empty.</summary>
+    public long NextOffset => Volatile.Read(ref _nextOffset);
+
+    /// <summary>The largest batch max timestamp in the segment, -1 when empty.</summary>
+    public long MaxTimestamp => Volatile.Read(ref _maxTimestamp);
+
+    /// <summary>
+    /// When the segment started to fill (ms since epoch): the wall clock at its first append, or
+    /// for a segment loaded from disk its first batch's max timestamp; -1 while empty. Drives
+    /// <see cref="LogConfig.SegmentMs"/>.
+    /// </summary>
+    public long RollingTimestampMs { get; private set; } = -1;
+
+    /// <summary>The index interval in bytes; the writer may change it on a config update.</summary>
+    public int IndexIntervalBytes { get; set; }
+
+    /// <summary>Whether bytes were appended since the last <see cref="FlushToDisk"/>.</summary>
+    public bool IsDirty => Volatile.Read(ref _flushedSize) != Size;
+
+    /// <summary>The file name stem of a segment: the base offset as 20 zero-padded digits.</summary>
+    public static string FileStem(long baseOffset) => baseOffset.ToString("D20", CultureInfo.InvariantCulture);
+
+    /// <summary>Parses a segment file name stem; false when it is not 20 digits.</summary>
+    public static bool TryParseStem(string stem, out long baseOffset)
+    {
+        baseOffset = 0;
+        return stem.Length == 20 && stem.All(char.IsAsciiDigit) &&
+               long.TryParse(stem, NumberStyles.None, CultureInfo.InvariantCulture, out baseOffset);
+    }
+
+    /// <summary>Creates a new empty segment, replacing any stale files with the same base offset.</summary>
+    public static LogSegment Create(string directory, long baseOffset, int indexIntervalBytes)
+    {
+        var stem = Path.Combine(directory, FileStem(baseOffset));
+        File.Delete(stem + IndexExtension);
+        File.Delete(stem + TimeIndexExtension);
+        var handle = File.OpenHandle(stem + LogExtension, FileMode.Create, FileAccess.ReadWrite, FileShare.Read | FileShare.Delete);
+        return new LogSegment(directory, baseOffset, handle, 0, indexIntervalBytes);
+    }
+
+    /// <summary>
+    /// Opens an existing segment's log file. Indexes are not loaded yet: the caller runs
+    /// <see cref="Recover"/> or <see cref="LoadIndexes"/> (recovery passes 2 and 3) next.
+    /// </summary>
+    public static LogSegment Open(string directory, long baseOffset, int indexIntervalBytes)
+    {
+        var path = Path.Combine(directory, FileStem(baseOffset) + LogExtension);
+        var handle = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read | FileShare.Delete);
+        return new LogSegment(directory, baseOffset, handle, RandomAccess.GetLength(handle), indexIntervalBytes);
+    }
+
+    /// <summary>
+    /// Appends whole, valid batches whose offsets were already assigned (writer only) and updates
+    /// the indexes from their headers; no per-record work.
+    /// </summary>
+    public void Append(ReadOnlySpan<byte> batches, long nowMs)
+    {
+        var position = _size;
+        RandomAccess.Write(_handle, batches, position);
+        var offset = 0;
+        var next = _nextOffset;
+        while (offset < batches.Length)
+        {
+            RecordBatchHeader.TryRead(batches[offset..], out var header);
+            TrackBatch(position + offset, header);
+            next = header.LastOffset + 1;
+            offset += header.TotalSize;
+        }
+
+        if (RollingTimestampMs < 0)
+        {
+            RollingTimestampMs = nowMs;
+        }
+
+        Volatile.Write(ref _nextOffset, next);
+        Volatile.Write(ref _size, position + batches.Length);
+    }
+
+    /// <summary>Reads bytes at a file position; returns how many were read (fewer at the end).</summary>
+    public int Read(long position, Span<byte> destination)
+    {
+        var available = Size - position;
+        if (available <= 0)
+        {
+            return 0;
+        }
+
+        if (destination.Length > available)
+        {
+            destination = destination[..(int)available];
+        }
+
+        var total = 0;
+        while (total < destination.Length)
+        {
+            var read = RandomAccess.Read(_handle, destination[total..], position + total);
+            if (read == 0)
+            {
+                break;
+            }
+
+            total += read;
+        }
+
+        return total;
+    }
+
+    /// <summary>Reads the batch header at <paramref name="position"/>; false past the end.</summary>
+    public bool TryReadHeader(long position, out RecordBatchHeader header)
+    {
+        Span<byte> buffer = stackalloc byte[RecordBatchHeader.Size];
+        if (Read(position, buffer) < RecordBatchHeader.Size)
+        {
+            header = default;
+            return false;
+        }
+
+        return RecordBatchHeader.TryRead(buffer, out header);
+    }
+
+    /// <summary>
+    /// The file position of the batch that contains <paramref name="offset"/> (or the first batch
+    /// after it, when offsets have a gap), or -1 when the segment has nothing at or after it.
+    /// Index lookup, then a walk over batch headers.
+    /// </summary>
+    public long FindPosition(long offset)
+    {
+        var (_, position) = _index.Lookup(Math.Max(0, offset - BaseOffset));
+        var end = Size;
+        while (position < end)
+        {
+            if (!TryReadHeader(position, out var header))
+            {
+                break;
+            }
+
+            if (header.LastOffset >= offset)
+            {
+                return position;
+            }
+
+            position += header.TotalSize;
+        }
+
+        return -1;
+    }
+
+    /// <summary>
+    /// The base offset of the first batch whose max timestamp is &gt;= <paramref name="timestampMs"/>,
+    /// or null when none: time index lookup, offset index lookup, then a header walk.
+    /// </summary>
+    public long? FindOffsetByTimestamp(long timestampMs)
+    {
+        if (MaxTimestamp < timestampMs)
+        {
+            return null;
+        }
+
+        var relative = _timeIndex.Lookup(timestampMs);
+        var (_, position) = _index.Lookup(relative);
+        var end = Size;
+        while (position < end && TryReadHeader(position, out var header))
+        {
+            if (header.MaxTimestamp >= timestampMs)
+            {
+                return header.BaseOffset;
+            }
+
+            position += header.TotalSize;
+        }
+
+        return null;
+    }
+
+    /// <summary>fsyncs the log file (safe concurrently with appends: covers at least what was written before).</summary>
+    public void FlushToDisk()
+    {
+        var size = Size;
+        RandomAccess.FlushToDisk(_handle);
+        Volatile.Write(ref _flushedSize, Math.Max(Volatile.Read(ref _flushedSize), size));
+    }
+
+    /// <summary>Writes the index entries not yet on disk (writer only).</summary>
+    public void FlushIndexes(bool fsync)
+    {
+        _index.Flush(IndexPath, fsync);
+        _timeIndex.Flush(TimeIndexPath, fsync);
+    }
+
+    /// <summary>Takes a reader reference; false when the segment is already closed or deleted.</summary>
+    public bool TryAcquire()
+    {
+        while (true)
+        {
+            var current = Volatile.Read(ref _references);
+            if (current == 0)
+            {
+                return false;
+            }
+
+            if (Interlocked.CompareExchange(ref _references, current + 1, current) == current)
+            {
+                return true;
+            }
+        }
+    }
+
+    /// <summary>Releases a reference; the last one closes the file and, if marked, deletes the files.</summary>
+    public void Release()
+    {
+        if (Interlocked.Decrement(ref _references) != 0)
+        {
+            return;
+        }
+
+        _handle.Dispose();
+        if (_deleteWhenReleased)
+        {
+            File.Delete(LogPath);
+            File.Delete(IndexPath);
+            File.Delete(TimeIndexPath);
+        }
+    }
+
+    /// <summary>
+    /// Drops the owning log's reference and deletes the files once in-flight readers are done
+    /// (retention, DeleteRecords, topic deletion). Call once, instead of <see cref="Release"/>.
+    /// </summary>
+    public void MarkForDeletion()
+    {
+        _deleteWhenReleased = true;
+        Release();
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"{LogPath} [{BaseOffset}, {NextOffset}) {Size} bytes";
+
+    // Index maintenance shared by appends and recovery: an offset index entry (and a time index
+    // entry if the max timestamp grew) whenever IndexIntervalBytes were written since the last one.
+    private void TrackBatch(long position, in RecordBatchHeader header)
+    {
+        if (header.MaxTimestamp > _maxTimestamp)
+        {
+            Volatile.Write(ref _maxTimestamp, header.MaxTimestamp);
+            _offsetOfMaxTimestamp = header.BaseOffset;
+        }
+
+        if (_bytesSinceLastIndexEntry > IndexIntervalBytes)
+        {
+            _index.Append((int)(header.BaseOffset - BaseOffset), (int)position);
+            _timeIndex.MaybeAppend(_maxTimestamp, (int)(_offsetOfMaxTimestamp - BaseOffset));
+            _bytesSinceLastIndexEntry = 0;
+        }
+
+        _bytesSinceLastIndexEntry += header.TotalSize;
+    }
+}

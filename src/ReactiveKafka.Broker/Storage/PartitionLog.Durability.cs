@@ -1,0 +1,317 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+
+namespace ReactiveKafka.Broker.Storage;
+
+/// <summary>
+/// Flushing: group commit for <see cref="FlushPolicy.Durable"/>, the timer of
+/// <see cref="FlushPolicy.Interval"/>, and the recovery point checkpoint.
+/// </summary>
+/// <remarks>
+/// Group commit: an append in Durable mode posts a wake-up into a one-slot channel (a full slot
+/// drops the post: one pending wake-up is enough). The flusher task takes the wake-up, then
+/// captures the log end offset under the write lock and fsyncs every dirty segment. Every append
+/// that finished before the capture is covered by that fsync; appends that land during it post a
+/// new wake-up and ride the next one. So N concurrent appenders cost about two fsyncs, not N.
+/// Lock order is always flush lock, then write lock; the write lock is never held during an fsync
+/// by the flusher, so appends keep flowing while the disk works.
+/// </remarks>
+internal sealed partial class PartitionLog
+{
+    private readonly Lock _flushLock = new();
+    private readonly Channel<byte> _flushRequests;
+    private Task? _flusher;
+    private ITimer? _intervalTimer;
+    private long _intervalPeriodMs;
+    private long _durableOffset;
+    private RecoveryPoint _durablePoint;
+    private RecoveryPoint _checkpointed;
+    private long _announcedHighWatermark = -1;
+    private TaskCompletionSource _advanced = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile Exception? _flushFailure;
+
+    /// <summary>A point in the log before which everything is fsync'd.</summary>
+    private readonly record struct RecoveryPoint(long SegmentBaseOffset, long Position, long Offset);
+
+    /// <summary>One past the last fsync'd offset.</summary>
+    public long DurableOffset => Volatile.Read(ref _durableOffset);
+
+    /// <summary>How many fsync rounds of the log file have run (tests measure group commit with it).</summary>
+    public long FlushCount => Volatile.Read(ref _flushCount);
+
+    private long _flushCount;
+
+    /// <summary>
+    /// Completes when every offset below <paramref name="offsetExclusive"/> is on disk. In Durable
+    /// mode that is after the group-commit fsync covering it; in the other modes at once. Throws an
+    /// <see cref="IOException"/> when an fsync failed (the log is then offline: report
+    /// KAFKA_STORAGE_ERROR) and <see cref="ObjectDisposedException"/> when the log closed first.
+    /// </summary>
+    public ValueTask WaitForDurableAsync(long offsetExclusive, CancellationToken cancellationToken = default)
+    {
+        if (Volatile.Read(ref _durableOffset) >= offsetExclusive || _config.FlushPolicy != FlushPolicy.Durable)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        return WaitSlowAsync(offsetExclusive, cancellationToken);
+
+        async ValueTask WaitSlowAsync(long offset, CancellationToken ct)
+        {
+            while (true)
+            {
+                var signal = Volatile.Read(ref _advanced);
+                if (Volatile.Read(ref _durableOffset) >= offset || _config.FlushPolicy != FlushPolicy.Durable)
+                {
+                    return;
+                }
+
+                if (_flushFailure is { } failure)
+                {
+                    throw new IOException($"fsync of {Directory} failed; the log is offline.", failure);
+                }
+
+                ObjectDisposedException.ThrowIf(_closed, this);
+                await signal.Task.WaitAsync(ct).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Completes when <see cref="HighWatermark"/> differs from <paramref name="knownHighWatermark"/>
+    /// or the log closes: the fetch long-poll's wake-up. Callers re-read the state after it.
+    /// </summary>
+    public Task WaitForHighWatermarkChangeAsync(long knownHighWatermark, CancellationToken cancellationToken = default)
+    {
+        var signal = Volatile.Read(ref _advanced);
+        return HighWatermark != knownHighWatermark || _closed
+            ? Task.CompletedTask
+            : signal.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Writes the recovery point checkpoint for what is already durable (no fsync of data). The
+    /// periodic retention pass calls it so a crash re-validates little.
+    /// </summary>
+    public void CheckpointRecoveryPoint()
+    {
+        lock (_flushLock)
+        {
+            lock (_writeLock)
+            {
+                if (!_closed)
+                {
+                    WriteRecoveryCheckpointLocked();
+                }
+            }
+        }
+    }
+
+    private void StartFlushing(LogConfig config)
+    {
+        if (config.FlushPolicy == FlushPolicy.Durable && _flusher is null)
+        {
+            _flusher = Task.Run(RunFlusherAsync);
+        }
+
+        var period = config.FlushPolicy == FlushPolicy.Interval ? Math.Max(1, config.FlushIntervalMs) : 0;
+        if (period != _intervalPeriodMs)
+        {
+            _intervalTimer?.Dispose();
+            _intervalTimer = period == 0 ? null : _time.CreateTimer(
+                static state => ((PartitionLog)state!).FlushInBackground(), this,
+                TimeSpan.FromMilliseconds(period), TimeSpan.FromMilliseconds(period));
+            _intervalPeriodMs = period;
+        }
+    }
+
+    private async ValueTask StopFlushingAsync()
+    {
+        _flushRequests.Writer.TryComplete();
+        lock (_flushLock)
+        {
+            _intervalTimer?.Dispose();
+            _intervalTimer = null;
+            _intervalPeriodMs = 0;
+        }
+
+        if (_flusher is { } flusher)
+        {
+            await flusher.ConfigureAwait(false);
+        }
+    }
+
+    // Called after an append in Durable mode, and after a roll in any mode.
+    private void RequestFlush()
+    {
+        if (_config.FlushPolicy == FlushPolicy.Durable)
+        {
+            _flushRequests.Writer.TryWrite(0);
+        }
+        else
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static log => log.FlushInBackground(), this, preferLocal: false);
+        }
+    }
+
+    private async Task RunFlusherAsync()
+    {
+        var reader = _flushRequests.Reader;
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            while (reader.TryRead(out _))
+            {
+            }
+
+            FlushInBackground();
+        }
+    }
+
+    private void FlushInBackground()
+    {
+        try
+        {
+            FlushDirtySegments();
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or UnauthorizedAccessException)
+        {
+            _logger.LogError(e, "Background flush of {Directory} failed", Directory);
+        }
+    }
+
+    // One group-commit round: capture the end under the write lock, fsync outside it.
+    private void FlushDirtySegments()
+    {
+        lock (_flushLock)
+        {
+            if (_closed || _flushFailure is not null)
+            {
+                return;
+            }
+
+            LogSegment[] dirty;
+            RecoveryPoint point;
+            lock (_writeLock)
+            {
+                var segments = _segments;
+                point = new RecoveryPoint(segments[^1].BaseOffset, segments[^1].Size, _logEndOffset);
+                dirty = [.. segments.Where(s => s.IsDirty && s.TryAcquire())];
+            }
+
+            try
+            {
+                foreach (var segment in dirty)
+                {
+                    segment.FlushToDisk();
+                }
+            }
+            catch (IOException e)
+            {
+                // After a failed fsync the kernel may have dropped the dirty pages: never ack again.
+                _flushFailure = e;
+                _logger.LogCritical(e, "fsync of {Directory} failed; the log is now offline", Directory);
+            }
+            finally
+            {
+                foreach (var segment in dirty)
+                {
+                    segment.Release();
+                }
+            }
+
+            if (_flushFailure is null)
+            {
+                Interlocked.Increment(ref _flushCount);
+                MarkDurable(point);
+            }
+        }
+
+        SignalAdvanced();
+    }
+
+    // Both locks held: fsync everything now.
+    private void FlushAllLocked()
+    {
+        foreach (var segment in _segments)
+        {
+            if (segment.IsDirty)
+            {
+                segment.FlushToDisk();
+            }
+        }
+
+        Interlocked.Increment(ref _flushCount);
+        var active = _segments[^1];
+        MarkDurable(new RecoveryPoint(active.BaseOffset, active.Size, _logEndOffset));
+    }
+
+    // Flush lock held.
+    private void MarkDurable(RecoveryPoint point)
+    {
+        if (point.Offset < Volatile.Read(ref _durableOffset))
+        {
+            return;
+        }
+
+        Volatile.Write(ref _durableOffset, point.Offset);
+        _durablePoint = point;
+        if (_config.FlushPolicy == FlushPolicy.Durable)
+        {
+            AdvanceHighWatermark(point.Offset);
+        }
+    }
+
+    private void AdvanceHighWatermark(long offset)
+    {
+        var current = Volatile.Read(ref _highWatermark);
+        while (offset > current)
+        {
+            var seen = Interlocked.CompareExchange(ref _highWatermark, offset, current);
+            if (seen == current)
+            {
+                return;
+            }
+
+            current = seen;
+        }
+    }
+
+    // Both locks held. Index files first: the checkpoint promises they cover what precedes it.
+    private void WriteRecoveryCheckpointLocked()
+    {
+        var point = _durablePoint;
+        if (point == _checkpointed)
+        {
+            return;
+        }
+
+        foreach (var segment in _segments)
+        {
+            segment.FlushIndexes(fsync: false);
+        }
+
+        CheckpointFile.Write(Path.Combine(Directory, CheckpointFile.RecoveryPointName),
+            point.SegmentBaseOffset, point.Position, point.Offset);
+        _checkpointed = point;
+    }
+
+    // Outside all locks: wake waiters, tell the fetch long-poll.
+    private void SignalAdvanced()
+    {
+        var old = Interlocked.Exchange(ref _advanced, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        old.TrySetResult();
+        var hw = HighWatermark;
+        var announced = Volatile.Read(ref _announcedHighWatermark);
+        if (hw > announced && Interlocked.CompareExchange(ref _announcedHighWatermark, hw, announced) == announced)
+        {
+            try
+            {
+                HighWatermarkAdvanced?.Invoke(this);
+            }
+            catch (Exception e)
+            {
+                _logger.LogError(e, "A high watermark listener of {Directory} threw", Directory);
+            }
+        }
+    }
+}
