@@ -49,7 +49,10 @@ internal static class SpecLoader
         var fields = new List<FieldSpec>();
         foreach (var element in array.EnumerateArray())
         {
+            // A few specs spell a field in camelCase (CreateTopicsRequest's timeoutMs, validateOnly);
+            // C# properties are PascalCase.
             var name = RequiredString(element, "name", where);
+            name = char.ToUpperInvariant(name[0]) + name[1..];
             var flexible = OptionalString(element, "flexibleVersions");
             fields.Add(new FieldSpec(
                 name,

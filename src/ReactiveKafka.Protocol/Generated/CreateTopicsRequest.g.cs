@@ -27,12 +27,12 @@ public sealed partial class CreateTopicsRequest : IKafkaApiMessage<CreateTopicsR
     /// <summary>How long to wait in milliseconds before timing out the request.</summary>
     /// <remarks>Versions 0+.</remarks>
     [ProtocolField(0, short.MaxValue)]
-    public int timeoutMs { get; set; } = 60000;
+    public int TimeoutMs { get; set; } = 60000;
 
     /// <summary>If true, check that the topics can be created as specified, but don't create anything.</summary>
     /// <remarks>Versions 1+.</remarks>
     [ProtocolField(1, short.MaxValue)]
-    public bool validateOnly { get; set; }
+    public bool ValidateOnly { get; set; }
 
     /// <summary>Tagged fields this code does not know, kept so that they survive a read and a write.</summary>
     public List<RawTaggedField>? UnknownTaggedFields { get; set; }
@@ -54,10 +54,10 @@ public sealed partial class CreateTopicsRequest : IKafkaApiMessage<CreateTopicsR
                 item.Write(writer, version);
             }
         }
-        writer.WriteInt32(timeoutMs);
+        writer.WriteInt32(TimeoutMs);
         if (version >= 1)
         {
-            writer.WriteBoolean(validateOnly);
+            writer.WriteBoolean(ValidateOnly);
         }
         if (version >= 5)
         {
@@ -94,10 +94,10 @@ public sealed partial class CreateTopicsRequest : IKafkaApiMessage<CreateTopicsR
                 result.Topics = list;
             }
         }
-        result.timeoutMs = reader.ReadInt32();
+        result.TimeoutMs = reader.ReadInt32();
         if (version >= 1)
         {
-            result.validateOnly = reader.ReadBoolean();
+            result.ValidateOnly = reader.ReadBoolean();
         }
         if (version >= 5)
         {

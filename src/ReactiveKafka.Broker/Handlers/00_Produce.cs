@@ -1,0 +1,108 @@
+using ReactiveKafka.Broker.Network;
+using ReactiveKafka.Protocol;
+using ReactiveKafka.Protocol.Messages;
+
+namespace ReactiveKafka.Broker.Handlers;
+
+/// <summary>
+/// Produce (key 0), versions 3–11 (RecordBatch v2 only). Each partition's records are validated and
+/// appended as received with offsets assigned from the batch headers. acks=0 gets no response; acks=1 is
+/// answered once appended; acks=-1 (all) once the records are durable under the flush policy (the only
+/// replica is this one, so "all in-sync replicas" means "on disk"). Unknown topics are not created here:
+/// as in Kafka, auto-creation happens on Metadata.
+/// Not implemented yet: idempotent and transactional batches (producer ids and sequences).
+/// </summary>
+internal sealed class ProduceHandler(BrokerContext broker) : RequestHandler<ProduceRequest, ProduceResponse>
+{
+    /// <inheritdoc />
+    protected override ValueTask<ProduceResponse?> HandleAsync(RequestContext context, ProduceRequest request)
+    {
+        var response = new ProduceResponse();
+        var acks = request.Acks;
+        var validAcks = acks is 0 or 1 or -1;
+        List<(ProduceResponse.PartitionProduceResponse Result, Storage.PartitionLog Log, long EndOffset)>? durableWaits = null;
+        var now = broker.Options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds();
+
+        foreach (var topic in request.TopicData)
+        {
+            var topicResponse = new ProduceResponse.TopicProduceResponse { Name = topic.Name };
+            response.Responses.Add(topicResponse);
+            foreach (var partition in topic.PartitionData)
+            {
+                var result = new ProduceResponse.PartitionProduceResponse { Index = partition.Index, BaseOffset = -1 };
+                topicResponse.PartitionResponses.Add(result);
+                if (!validAcks)
+                {
+                    result.ErrorCode = (short)ErrorCode.InvalidRequiredAcks;
+                    continue;
+                }
+
+                var log = broker.Topics.GetPartition(topic.Name, partition.Index);
+                if (log is null)
+                {
+                    result.ErrorCode = (short)ErrorCode.UnknownTopicOrPartition;
+                    continue;
+                }
+
+                if (partition.Records is not { Length: > 0 } records)
+                {
+                    result.ErrorCode = (short)ErrorCode.InvalidRecord;
+                    result.ErrorMessage = "The produce request has no records for this partition.";
+                    continue;
+                }
+
+                var appended = log.Append(records, now);
+                result.ErrorCode = (short)appended.Error;
+                result.ErrorMessage = appended.Message;
+                result.LogStartOffset = log.LogStartOffset;
+                if (appended.Error != ErrorCode.None)
+                {
+                    continue;
+                }
+
+                result.BaseOffset = appended.BaseOffset;
+                result.LogAppendTimeMs = appended.LogAppendTimeMs;
+                if (acks == -1)
+                {
+                    (durableWaits ??= []).Add((result, log, appended.LastOffset + 1));
+                }
+            }
+        }
+
+        if (acks == 0)
+        {
+            // Wait for nothing and answer nothing: the client does not read a response to acks=0.
+            return new((ProduceResponse?)null);
+        }
+
+        return durableWaits is null ? new(response) : WaitDurableAsync(response, durableWaits, request.TimeoutMs, context.ConnectionClosed);
+    }
+
+    private static async ValueTask<ProduceResponse?> WaitDurableAsync(
+        ProduceResponse response,
+        List<(ProduceResponse.PartitionProduceResponse Result, Storage.PartitionLog Log, long EndOffset)> waits,
+        int timeoutMs,
+        CancellationToken connectionClosed)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(connectionClosed);
+        if (timeoutMs > 0)
+        {
+            timeout.CancelAfter(timeoutMs);
+        }
+
+        foreach (var (result, log, endOffset) in waits)
+        {
+            try
+            {
+                await log.WaitForDurableAsync(endOffset, timeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!connectionClosed.IsCancellationRequested)
+            {
+                result.ErrorCode = (short)ErrorCode.RequestTimedOut;
+                result.ErrorMessage = $"The records were appended but not yet flushed to disk within the request timeout of {timeoutMs} ms.";
+            }
+        }
+
+        return response;
+    }
+}

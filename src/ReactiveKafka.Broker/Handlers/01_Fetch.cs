@@ -1,0 +1,163 @@
+using ReactiveKafka.Broker.Network;
+using ReactiveKafka.Broker.Storage;
+using ReactiveKafka.Protocol;
+using ReactiveKafka.Protocol.Messages;
+
+namespace ReactiveKafka.Broker.Handlers;
+
+/// <summary>
+/// Fetch (key 1), versions 4–12. Serves whole stored batches as bytes up to the high watermark, within
+/// the response's and each partition's byte limits, but always at least the first batch of the first
+/// partition that has data (KIP-74) so that a batch larger than the limits cannot stall a consumer.
+/// Long poll: when fewer than MinBytes are ready, the request waits until a requested partition's high
+/// watermark advances or MaxWaitMs passes, without holding a thread or blocking the connection's other
+/// requests.
+/// Not implemented: incremental fetch sessions (KIP-227): SessionId 0 is answered, which tells the
+/// client that no session was created and that it keeps sending full fetches; read_committed is
+/// served like read_uncommitted until transactions exist (the last stable offset is the high watermark).
+/// </summary>
+internal sealed class FetchHandler(BrokerContext broker) : RequestHandler<FetchRequest, FetchResponse>
+{
+    /// <inheritdoc />
+    protected override ValueTask<FetchResponse?> HandleAsync(RequestContext context, FetchRequest request)
+    {
+        var (response, bytes, hasError) = ReadOnce(context, request);
+        if (bytes >= request.MinBytes || hasError || request.MaxWaitMs <= 0)
+        {
+            return new(response);
+        }
+
+        context.ReleaseResponseResources();
+        return LongPollAsync(context, request);
+    }
+
+    private async ValueTask<FetchResponse?> LongPollAsync(RequestContext context, FetchRequest request)
+    {
+        var time = broker.Options.TimeProvider;
+        var deadline = time.GetTimestamp() + (long)(request.MaxWaitMs * (double)time.TimestampFrequency / 1000);
+        var logs = new List<PartitionLog>();
+        foreach (var topic in request.Topics)
+        {
+            foreach (var partition in topic.Partitions)
+            {
+                if (broker.Topics.GetPartition(topic.Topic, partition.Partition) is { } log)
+                {
+                    logs.Add(log);
+                }
+            }
+        }
+
+        while (true)
+        {
+            // Subscribe before reading, so that an append between the read and the wait is not missed.
+            var advanced = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            void OnAdvanced(PartitionLog _) => advanced.TrySetResult();
+            foreach (var log in logs)
+            {
+                log.HighWatermarkAdvanced += OnAdvanced;
+            }
+
+            try
+            {
+                var (response, bytes, hasError) = ReadOnce(context, request);
+                var remaining = time.GetElapsedTime(time.GetTimestamp(), deadline);
+                if (bytes >= request.MinBytes || hasError || remaining <= TimeSpan.Zero || context.ConnectionClosed.IsCancellationRequested)
+                {
+                    return response;
+                }
+
+                context.ReleaseResponseResources();
+                try
+                {
+                    await advanced.Task.WaitAsync(remaining, time, context.ConnectionClosed).ConfigureAwait(false);
+                }
+                catch (TimeoutException)
+                {
+                }
+                catch (OperationCanceledException)
+                {
+                    return null;
+                }
+            }
+            finally
+            {
+                foreach (var log in logs)
+                {
+                    log.HighWatermarkAdvanced -= OnAdvanced;
+                }
+            }
+        }
+    }
+
+    private (FetchResponse Response, long Bytes, bool HasError) ReadOnce(RequestContext context, FetchRequest request)
+    {
+        var response = new FetchResponse { SessionId = 0 };
+        long total = 0;
+        var hasError = false;
+        var responseBudget = request.MaxBytes > 0 ? request.MaxBytes : int.MaxValue;
+        foreach (var topic in request.Topics)
+        {
+            var topicResponse = new FetchResponse.FetchableTopicResponse { Topic = topic.Topic, TopicId = topic.TopicId };
+            response.Responses.Add(topicResponse);
+            foreach (var partition in topic.Partitions)
+            {
+                var data = new FetchResponse.PartitionData
+                {
+                    PartitionIndex = partition.Partition,
+                    HighWatermark = -1,
+                    LastStableOffset = -1,
+                    LogStartOffset = -1,
+                    AbortedTransactions = request.IsolationLevel == 1 ? [] : null,
+                    Records = ReadOnlyMemory<byte>.Empty,
+                };
+                topicResponse.Partitions.Add(data);
+                var log = broker.Topics.GetPartition(topic.Topic, partition.Partition);
+                if (log is null)
+                {
+                    data.ErrorCode = (short)ErrorCode.UnknownTopicOrPartition;
+                    hasError = true;
+                    continue;
+                }
+
+                // The first batch is served whole even beyond the limits (KIP-74); after that the limits hold.
+                var limit = total == 0 ? Math.Max(1, Math.Min(partition.PartitionMaxBytes, responseBudget)) : Math.Min(partition.PartitionMaxBytes, responseBudget - (int)Math.Min(total, int.MaxValue));
+                var highWatermark = log.HighWatermark;
+                if (limit <= 0)
+                {
+                    FillOffsets(data, log, highWatermark);
+                    continue;
+                }
+
+                var read = log.Read(partition.FetchOffset, limit, highWatermark);
+                data.ErrorCode = (short)read.Error;
+                FillOffsets(data, log, highWatermark);
+                if (read.Error != ErrorCode.None)
+                {
+                    read.Dispose();
+                    hasError = true;
+                    continue;
+                }
+
+                if (read.Length > 0)
+                {
+                    data.Records = read.Records;
+                    total += read.Length;
+                    context.DisposeAfterResponse(read);
+                }
+                else
+                {
+                    read.Dispose();
+                }
+            }
+        }
+
+        return (response, total, hasError);
+    }
+
+    private static void FillOffsets(FetchResponse.PartitionData data, PartitionLog log, long highWatermark)
+    {
+        data.HighWatermark = highWatermark;
+        data.LastStableOffset = highWatermark;
+        data.LogStartOffset = log.LogStartOffset;
+    }
+}

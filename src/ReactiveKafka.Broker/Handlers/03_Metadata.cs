@@ -1,0 +1,95 @@
+using ReactiveKafka.Broker.Network;
+using ReactiveKafka.Protocol;
+using ReactiveKafka.Protocol.Messages;
+
+namespace ReactiveKafka.Broker.Handlers;
+
+/// <summary>
+/// Metadata (key 3), versions 0–12: one broker that leads every partition, is the controller, and
+/// is every partition's only replica. Unknown topics are created when the request allows it
+/// (AllowAutoTopicCreation, v4+; always in older versions) and the broker's AutoCreateTopics is on.
+/// A null topic list (v1+), or an empty one at v0, asks for every topic. Topic ids (v10+) are the ids
+/// the topic store keeps.
+/// </summary>
+internal sealed class MetadataHandler(BrokerContext broker) : RequestHandler<MetadataRequest, MetadataResponse>
+{
+    /// <inheritdoc />
+    protected override ValueTask<MetadataResponse?> HandleAsync(RequestContext context, MetadataRequest request)
+    {
+        var (host, port) = broker.AdvertisedEndpoint;
+        var nodeId = broker.Options.NodeId;
+        var response = new MetadataResponse
+        {
+            ClusterId = broker.ClusterId,
+            ControllerId = nodeId,
+            Brokers = [new MetadataResponse.MetadataResponseBroker { NodeId = nodeId, Host = host, Port = port }],
+        };
+
+        var allTopics = request.Topics is null || (context.ApiVersion == 0 && request.Topics.Count == 0);
+        if (allTopics)
+        {
+            foreach (var topic in broker.Topics.ListTopics())
+            {
+                response.Topics.Add(Describe(topic, nodeId));
+            }
+
+            return new(response);
+        }
+
+        var autoCreate = broker.Options.AutoCreateTopics && (context.ApiVersion < 4 || request.AllowAutoTopicCreation);
+        foreach (var requested in request.Topics!)
+        {
+            var name = requested.Name ?? broker.Topics.GetTopic(requested.TopicId)?.Name;
+            if (name is null)
+            {
+                response.Topics.Add(new MetadataResponse.MetadataResponseTopic
+                {
+                    ErrorCode = (short)ErrorCode.UnknownTopicId,
+                    TopicId = requested.TopicId,
+                });
+                continue;
+            }
+
+            var topic = broker.Topics.GetTopic(name);
+            if (topic is null && autoCreate)
+            {
+                var created = broker.Topics.CreateTopic(name, broker.Options.DefaultPartitions, configs: null, validateOnly: false);
+                if (created.Error is not (ErrorCode.None or ErrorCode.TopicAlreadyExists))
+                {
+                    response.Topics.Add(new MetadataResponse.MetadataResponseTopic { Name = name, ErrorCode = (short)created.Error });
+                    continue;
+                }
+
+                topic = broker.Topics.GetTopic(name);
+            }
+
+            response.Topics.Add(topic is null
+                ? new MetadataResponse.MetadataResponseTopic
+                {
+                    Name = name,
+                    ErrorCode = (short)(Storage.TopicNames.Validate(name) is null ? ErrorCode.UnknownTopicOrPartition : ErrorCode.InvalidTopicException),
+                }
+                : Describe(topic, nodeId));
+        }
+
+        return new(response);
+    }
+
+    private static MetadataResponse.MetadataResponseTopic Describe(Storage.TopicInfo topic, int nodeId)
+    {
+        var described = new MetadataResponse.MetadataResponseTopic { Name = topic.Name, TopicId = topic.TopicId };
+        for (var partition = 0; partition < topic.PartitionCount; partition++)
+        {
+            described.Partitions.Add(new MetadataResponse.MetadataResponsePartition
+            {
+                PartitionIndex = partition,
+                LeaderId = nodeId,
+                LeaderEpoch = 0,
+                ReplicaNodes = [nodeId],
+                IsrNodes = [nodeId],
+            });
+        }
+
+        return described;
+    }
+}

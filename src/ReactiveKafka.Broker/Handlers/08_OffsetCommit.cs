@@ -1,0 +1,62 @@
+using ReactiveKafka.Broker.Groups;
+using ReactiveKafka.Broker.Network;
+using ReactiveKafka.Protocol;
+using ReactiveKafka.Protocol.Messages;
+
+namespace ReactiveKafka.Broker.Handlers;
+
+/// <summary>
+/// OffsetCommit (key 8), versions 0–8. Offsets are persisted (fsync'd) before the response. An offset
+/// of a partition that does not exist gets UNKNOWN_TOPIC_OR_PARTITION, and one beyond the log end
+/// OFFSET_OUT_OF_RANGE: a committed offset never runs ahead of the log.
+/// </summary>
+internal sealed class OffsetCommitHandler(BrokerContext broker) : RequestHandler<OffsetCommitRequest, OffsetCommitResponse>
+{
+    /// <inheritdoc />
+    protected override async ValueTask<OffsetCommitResponse?> HandleAsync(RequestContext context, OffsetCommitRequest request)
+    {
+        var errors = new Dictionary<(string, int), ErrorCode>();
+        var accepted = new List<OffsetCommitPartition>();
+        foreach (var topic in request.Topics)
+        {
+            foreach (var partition in topic.Partitions)
+            {
+                var log = broker.Topics.GetPartition(topic.Name, partition.PartitionIndex);
+                if (log is null)
+                {
+                    errors[(topic.Name, partition.PartitionIndex)] = ErrorCode.UnknownTopicOrPartition;
+                }
+                else if (partition.CommittedOffset > log.LogEndOffset)
+                {
+                    errors[(topic.Name, partition.PartitionIndex)] = ErrorCode.OffsetOutOfRange;
+                }
+                else
+                {
+                    accepted.Add(new OffsetCommitPartition(topic.Name, partition.PartitionIndex, partition.CommittedOffset, partition.CommittedLeaderEpoch, partition.CommittedMetadata));
+                }
+            }
+        }
+
+        if (accepted.Count > 0)
+        {
+            var input = new OffsetCommitInput(request.GroupId, request.GenerationIdOrMemberEpoch, request.MemberId, request.GroupInstanceId, accepted, request.RetentionTimeMs);
+            foreach (var result in await broker.Groups.CommitOffsetsAsync(input, context.ConnectionClosed).ConfigureAwait(false))
+            {
+                errors[(result.Topic, result.Partition)] = result.Error;
+            }
+        }
+
+        return new OffsetCommitResponse
+        {
+            Topics = request.Topics.Select(t => new OffsetCommitResponse.OffsetCommitResponseTopic
+            {
+                Name = t.Name,
+                Partitions = t.Partitions.Select(p => new OffsetCommitResponse.OffsetCommitResponsePartition
+                {
+                    PartitionIndex = p.PartitionIndex,
+                    ErrorCode = (short)errors.GetValueOrDefault((t.Name, p.PartitionIndex)),
+                }).ToList(),
+            }).ToList(),
+        };
+    }
+}

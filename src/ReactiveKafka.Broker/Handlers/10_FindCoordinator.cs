@@ -1,0 +1,44 @@
+using ReactiveKafka.Broker.Network;
+using ReactiveKafka.Protocol;
+using ReactiveKafka.Protocol.Messages;
+
+namespace ReactiveKafka.Broker.Handlers;
+
+/// <summary>
+/// FindCoordinator (key 10), versions 0–4: a single node coordinates every group (and, later,
+/// every transactional id), so the answer is always this broker. Version 4 batches keys.
+/// </summary>
+internal sealed class FindCoordinatorHandler(BrokerContext broker) : RequestHandler<FindCoordinatorRequest, FindCoordinatorResponse>
+{
+    private const sbyte GroupKeyType = 0;
+    private const sbyte TransactionKeyType = 1;
+
+    /// <inheritdoc />
+    protected override ValueTask<FindCoordinatorResponse?> HandleAsync(RequestContext context, FindCoordinatorRequest request)
+    {
+        var (host, port) = broker.AdvertisedEndpoint;
+        var error = request.KeyType is GroupKeyType or TransactionKeyType ? ErrorCode.None : ErrorCode.InvalidRequest;
+        var response = new FindCoordinatorResponse
+        {
+            ErrorCode = (short)error,
+            ErrorMessage = error == ErrorCode.None ? null : $"Unknown coordinator key type {request.KeyType}.",
+            NodeId = broker.Options.NodeId,
+            Host = host,
+            Port = port,
+        };
+        foreach (var key in request.CoordinatorKeys)
+        {
+            response.Coordinators.Add(new FindCoordinatorResponse.Coordinator
+            {
+                Key = key,
+                NodeId = broker.Options.NodeId,
+                Host = host,
+                Port = port,
+                ErrorCode = (short)error,
+                ErrorMessage = response.ErrorMessage,
+            });
+        }
+
+        return new(response);
+    }
+}

@@ -1,0 +1,18 @@
+using ReactiveKafka.Broker.Groups;
+using ReactiveKafka.Broker.Network;
+using ReactiveKafka.Protocol.Messages;
+
+namespace ReactiveKafka.Broker.Handlers;
+
+/// <summary>Heartbeat (key 12), versions 0–4: keeps a member's session alive; REBALANCE_IN_PROGRESS tells it to rejoin.</summary>
+internal sealed class HeartbeatHandler(BrokerContext broker) : RequestHandler<HeartbeatRequest, HeartbeatResponse>
+{
+    /// <inheritdoc />
+    protected override async ValueTask<HeartbeatResponse?> HandleAsync(RequestContext context, HeartbeatRequest request)
+    {
+        var error = await broker.Groups.HeartbeatAsync(
+            new HeartbeatInput(request.GroupId, request.GenerationId, request.MemberId, request.GroupInstanceId),
+            context.ConnectionClosed).ConfigureAwait(false);
+        return new HeartbeatResponse { ErrorCode = (short)error };
+    }
+}

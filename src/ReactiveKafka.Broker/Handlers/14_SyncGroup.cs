@@ -1,0 +1,32 @@
+using ReactiveKafka.Broker.Groups;
+using ReactiveKafka.Broker.Network;
+using ReactiveKafka.Protocol.Messages;
+
+namespace ReactiveKafka.Broker.Handlers;
+
+/// <summary>SyncGroup (key 14), versions 0–5: the leader hands in the assignment; followers wait for it.</summary>
+internal sealed class SyncGroupHandler(BrokerContext broker) : RequestHandler<SyncGroupRequest, SyncGroupResponse>
+{
+    /// <inheritdoc />
+    protected override async ValueTask<SyncGroupResponse?> HandleAsync(RequestContext context, SyncGroupRequest request)
+    {
+        var input = new SyncGroupInput(
+            request.GroupId,
+            request.GenerationId,
+            request.MemberId,
+            request.GroupInstanceId,
+            request.ProtocolType,
+            request.ProtocolName,
+            // Copied: the request's buffer is returned to the pool once this response is written, but the
+            // group keeps the assignment for the members that sync later.
+            request.Assignments.Select(a => new GroupAssignment(a.MemberId, a.Assignment.ToArray())).ToList());
+        var result = await broker.Groups.SyncAsync(input, context.ConnectionClosed).ConfigureAwait(false);
+        return new SyncGroupResponse
+        {
+            ErrorCode = (short)result.Error,
+            ProtocolType = result.ProtocolType,
+            ProtocolName = result.ProtocolName,
+            Assignment = result.Assignment,
+        };
+    }
+}

@@ -1,0 +1,20 @@
+using ReactiveKafka.Broker.Network;
+using ReactiveKafka.Protocol.Messages;
+
+namespace ReactiveKafka.Broker.Handlers;
+
+/// <summary>DescribeCluster (key 60), versions 0–1: one broker, which is also the controller.</summary>
+internal sealed class DescribeClusterHandler(BrokerContext broker) : RequestHandler<DescribeClusterRequest, DescribeClusterResponse>
+{
+    /// <inheritdoc />
+    protected override ValueTask<DescribeClusterResponse?> HandleAsync(RequestContext context, DescribeClusterRequest request)
+    {
+        var (host, port) = broker.AdvertisedEndpoint;
+        return new(new DescribeClusterResponse
+        {
+            ClusterId = broker.ClusterId,
+            ControllerId = broker.Options.NodeId,
+            Brokers = [new DescribeClusterResponse.DescribeClusterBroker { BrokerId = broker.Options.NodeId, Host = host, Port = port }],
+        });
+    }
+}

@@ -1,0 +1,177 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using ReactiveKafka.Broker.Groups;
+using ReactiveKafka.Broker.Handlers;
+using ReactiveKafka.Broker.Network;
+using ReactiveKafka.Broker.Storage;
+
+namespace ReactiveKafka.Broker;
+
+/// <summary>
+/// The bundled single-node Kafka broker: speaks the Kafka wire protocol on a TCP listener and keeps
+/// partitions in a persistent segmented log under <see cref="BrokerOptions.DataDirectory"/>.
+/// </summary>
+/// <example>
+/// <code>
+/// await using var broker = await KafkaBroker.StartAsync(new BrokerOptions { DataDirectory = "./data", Listener = "127.0.0.1:0" });
+/// var config = new ProducerConfig { BootstrapServers = broker.BootstrapServers };
+/// </code>
+/// </example>
+public sealed class KafkaBroker : IAsyncDisposable
+{
+    private readonly BrokerContext _context;
+    private readonly ConnectionListener _listener;
+    private readonly ILogger _logger;
+    private int _disposed;
+
+    private KafkaBroker(BrokerContext context, ConnectionListener listener, ILogger logger)
+    {
+        _context = context;
+        _listener = listener;
+        _logger = logger;
+    }
+
+    /// <summary>The <c>host:port</c> clients bootstrap from (the advertised address).</summary>
+    public string BootstrapServers => $"{_context.AdvertisedEndpoint.Host}:{_context.AdvertisedEndpoint.Port}";
+
+    /// <summary>The address the listener is bound to.</summary>
+    public IPEndPoint ListenEndPoint => _listener.BoundEndPoint;
+
+    /// <summary>The options the broker runs with.</summary>
+    public BrokerOptions Options => _context.Options;
+
+    /// <summary>The cluster id, kept in the data directory across restarts.</summary>
+    public string ClusterId => _context.ClusterId;
+
+    /// <summary>Fault injection for tests: off unless turned on.</summary>
+    public BrokerFaults Faults => _context.Faults;
+
+    /// <summary>The number of open client connections.</summary>
+    public int ConnectionCount => _listener.ConnectionCount;
+
+    /// <summary>
+    /// Validates <paramref name="options"/>, opens (and, after an unclean stop, recovers) the data
+    /// directory, and starts listening.
+    /// </summary>
+    /// <exception cref="ArgumentException">An option is invalid; the message names it.</exception>
+    public static async Task<KafkaBroker> StartAsync(BrokerOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        cancellationToken.ThrowIfCancellationRequested();
+        var loggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
+        var logger = loggerFactory.CreateLogger("ReactiveKafka.Broker");
+        Directory.CreateDirectory(options.DataDirectory);
+        var clusterId = BrokerMetadataFile.LoadOrCreateClusterId(options.DataDirectory, options.ClusterId, options.NodeId);
+        BrokerOptions.TryParseEndpoint(options.Listener, out var endpoint);
+
+        var topics = await Task.Run(() => TopicStore.Open(options.DataDirectory, ToLogConfig(options), options.TimeProvider, loggerFactory, options.DefaultPartitions, options.RetentionCheckInterval), cancellationToken).ConfigureAwait(false);
+        GroupCoordinator? groups = null;
+        try
+        {
+            groups = GroupCoordinator.Open(
+                options.DataDirectory,
+                new GroupCoordinatorOptions { InitialRebalanceDelay = options.GroupInitialRebalanceDelay },
+                options.TimeProvider,
+                loggerFactory.CreateLogger("ReactiveKafka.Broker.Groups"));
+            var context = new BrokerContext(options, loggerFactory, new BrokerFaults(), clusterId, topics, groups);
+            var listener = new ConnectionListener(context, endpoint);
+            context.AdvertisedEndpoint = ResolveAdvertised(options, listener.BoundEndPoint);
+            RegisterHandlers(context);
+            listener.Start();
+            logger.LogInformation("Broker {NodeId} of cluster {ClusterId} listening on {Endpoint}, advertised as {Advertised}; {Topics} topics loaded from {DataDirectory}",
+                options.NodeId, clusterId, listener.BoundEndPoint, $"{context.AdvertisedEndpoint.Host}:{context.AdvertisedEndpoint.Port}", topics.ListTopics().Count(), options.DataDirectory);
+            return new KafkaBroker(context, listener, logger);
+        }
+        catch
+        {
+            if (groups is not null)
+            {
+                await groups.DisposeAsync().ConfigureAwait(false);
+            }
+
+            await topics.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private static LogConfig ToLogConfig(BrokerOptions options) => new()
+    {
+        SegmentBytes = options.SegmentBytes,
+        SegmentMs = (long)options.SegmentAge.TotalMilliseconds,
+        RetentionMs = options.Retention is { } retention ? (long)retention.TotalMilliseconds : -1,
+        RetentionBytes = options.RetentionBytes ?? -1,
+        MaxMessageBytes = options.MaxMessageBytes,
+        FlushPolicy = options.FlushPolicy switch
+        {
+            BrokerFlushPolicy.Interval => FlushPolicy.Interval,
+            BrokerFlushPolicy.OperatingSystem => FlushPolicy.OperatingSystem,
+            _ => FlushPolicy.Durable,
+        },
+        FlushIntervalMs = (long)options.FlushInterval.TotalMilliseconds,
+    };
+
+    private static (string Host, int Port) ResolveAdvertised(BrokerOptions options, IPEndPoint bound)
+    {
+        if (options.AdvertisedListener is not null)
+        {
+            BrokerOptions.TryParseHostPort(options.AdvertisedListener, out var host, out var port);
+            return (host, port);
+        }
+
+        // A wildcard bind cannot be advertised: clients need an address they can dial.
+        var address = bound.Address.Equals(IPAddress.Any) || bound.Address.Equals(IPAddress.IPv6Any) ? IPAddress.Loopback : bound.Address;
+        return (address.ToString(), bound.Port);
+    }
+
+    private static void RegisterHandlers(BrokerContext context)
+    {
+        var registry = context.Handlers;
+        registry.Register(new ProduceHandler(context));
+        registry.Register(new FetchHandler(context));
+        registry.Register(new ListOffsetsHandler(context));
+        registry.Register(new MetadataHandler(context));
+        registry.Register(new OffsetCommitHandler(context));
+        registry.Register(new OffsetFetchHandler(context));
+        registry.Register(new FindCoordinatorHandler(context));
+        registry.Register(new JoinGroupHandler(context));
+        registry.Register(new HeartbeatHandler(context));
+        registry.Register(new LeaveGroupHandler(context));
+        registry.Register(new SyncGroupHandler(context));
+        registry.Register(new DescribeGroupsHandler(context));
+        registry.Register(new ListGroupsHandler(context));
+        registry.Register(new SaslHandshakeHandler());
+        registry.Register(new ApiVersionsHandler());
+        registry.Register(new CreateTopicsHandler(context));
+        registry.Register(new DeleteTopicsHandler(context));
+        registry.Register(new DeleteRecordsHandler(context));
+        registry.Register(new InitProducerIdHandler());
+        registry.Register(new OffsetForLeaderEpochHandler(context));
+        registry.Register(new AddPartitionsToTxnHandler());
+        registry.Register(new AddOffsetsToTxnHandler());
+        registry.Register(new EndTxnHandler());
+        registry.Register(new TxnOffsetCommitHandler());
+        registry.Register(new DescribeConfigsHandler(context));
+        registry.Register(new AlterConfigsHandler(context));
+        registry.Register(new SaslAuthenticateHandler());
+        registry.Register(new CreatePartitionsHandler(context));
+        registry.Register(new DeleteGroupsHandler(context));
+        registry.Register(new IncrementalAlterConfigsHandler(context));
+        registry.Register(new DescribeClusterHandler(context));
+    }
+
+    /// <summary>Stops listening, closes client connections, and flushes and closes every log.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await _listener.DisposeAsync().ConfigureAwait(false);
+        await _context.Groups.DisposeAsync().ConfigureAwait(false);
+        await _context.Topics.DisposeAsync().ConfigureAwait(false);
+        _logger.LogInformation("Broker stopped; data flushed to {DataDirectory}", _context.Options.DataDirectory);
+    }
+}
