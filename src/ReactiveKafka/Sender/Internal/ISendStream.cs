@@ -1,0 +1,8 @@
+namespace ReactiveKafka.Sender.Internal;
+
+/// <summary>A running send stream, as its sender sees it when closing.</summary>
+internal interface ISendStream
+{
+    /// <summary>Stops taking records; records in flight still get their results, then the stream fails with <paramref name="reason"/>.</summary>
+    void OnSenderClosing(ObjectDisposedException reason);
+}

@@ -1,0 +1,85 @@
+using Confluent.Kafka;
+
+namespace ReactiveKafka.Sender.Internal;
+
+/// <summary>
+/// One record on its way: its serialized message until the producer accepted it, then the delivery handler that
+/// turns the report into a <see cref="SenderResult{TCorrelation}"/>. Completes exactly once (a delivery report, a
+/// local failure and the sender's close may race; the first wins).
+/// </summary>
+internal sealed class InFlightRecord<TKey, TValue, TCorrelation> : InFlightEntry
+{
+    private readonly ProducerCore<TKey, TValue> _core;
+    private readonly IResultSink<TCorrelation> _sink;
+    private int _completed;
+
+    public InFlightRecord(ProducerCore<TKey, TValue> core, SenderRecord<TKey, TValue, TCorrelation> record, IResultSink<TCorrelation> sink)
+    {
+        _core = core;
+        Record = record;
+        _sink = sink;
+        DeliveryHandler = OnDelivery;
+    }
+
+    public SenderRecord<TKey, TValue, TCorrelation> Record { get; }
+
+    /// <summary>The serialized message, kept for retries while librdkafka's queue is full; null once handed over.</summary>
+    public Message<byte[], byte[]>? Message { get; set; }
+
+    public Action<DeliveryReport<byte[], byte[]>> DeliveryHandler { get; }
+
+    public bool IsCompleted => Volatile.Read(ref _completed) != 0;
+
+    public void Fail(Error error, Exception? inner, Partition partition) =>
+        Complete(new SenderResult<TCorrelation>(
+            Record.Topic, partition, Offset.Unset, default, CreateException(error, inner, partition, Offset.Unset), Record.Correlation));
+
+    public override void FailOnClose(TimeSpan closeTimeout) =>
+        Fail(new Error(ErrorCode.Local_Destroy, $"The sender was disposed before the broker acknowledged the record (CloseTimeout {closeTimeout} elapsed)."), null, RequestedPartition);
+
+    /// <summary>Fails a record that never reached librdkafka because its stream stopped while the queue was full.</summary>
+    public void FailNotSent() =>
+        Fail(new Error(ErrorCode.Local_QueueFull, "The send stopped while librdkafka's queue was full: the record was not sent."), null, RequestedPartition);
+
+    private Partition RequestedPartition => Record.Partition is { } partition ? new Partition(partition) : Partition.Any;
+
+    private void OnDelivery(DeliveryReport<byte[], byte[]> report)
+    {
+        // librdkafka's poll thread: build the result and hand it over, nothing else.
+        var result = report.Error.IsError
+            ? new SenderResult<TCorrelation>(report.Topic, report.Partition, Offset.Unset, default,
+                CreateException(report.Error, null, report.Partition, report.Offset, report.Status), Record.Correlation)
+            : new SenderResult<TCorrelation>(report.Topic, report.Partition, report.Offset, report.Timestamp, null, Record.Correlation);
+        Complete(result);
+    }
+
+    private void Complete(SenderResult<TCorrelation> result)
+    {
+        if (Interlocked.Exchange(ref _completed, 1) != 0)
+        {
+            return;
+        }
+
+        Message = null;
+        _core.InFlight.Remove(this);
+        _sink.OnResult(result);
+    }
+
+    private ProduceException<TKey, TValue> CreateException(
+        Error error, Exception? inner, Partition partition, Offset offset, PersistenceStatus status = PersistenceStatus.NotPersisted)
+    {
+        var delivery = new DeliveryResult<TKey, TValue>
+        {
+            TopicPartitionOffset = new TopicPartitionOffset(Record.Topic, partition, offset),
+            Status = status,
+            Message = new Message<TKey, TValue>
+            {
+                Key = Record.Key,
+                Value = Record.Value,
+                Headers = Record.Headers,
+                Timestamp = Record.Timestamp is { } timestamp ? new Timestamp(timestamp) : Timestamp.Default,
+            },
+        };
+        return inner is null ? new ProduceException<TKey, TValue>(error, delivery) : new ProduceException<TKey, TValue>(error, delivery, inner);
+    }
+}

@@ -1,0 +1,124 @@
+using System.Collections.Concurrent;
+using System.Reactive.Concurrency;
+using System.Reactive.Disposables;
+
+namespace ReactiveKafka.Sender.Internal;
+
+/// <summary>
+/// The observable send stream: observes the source (holding its <c>OnNext</c> while no permit is free) and emits
+/// results in arrival order on the options' scheduler through a single drain loop (a work-in-progress counter
+/// schedules the drain when the first result of a burst arrives). A permit is released after the observer's
+/// <c>OnNext</c> returns, so a slow observer slows the source instead of growing a queue.
+/// </summary>
+internal sealed class ObservableSendPipeline<TKey, TValue, TCorrelation>
+    : SendPipeline<TKey, TValue, TCorrelation>, IObserver<SenderRecord<TKey, TValue, TCorrelation>>, IDisposable
+{
+    private readonly IObserver<SenderResult<TCorrelation>> _observer;
+    private readonly IScheduler _scheduler;
+    private readonly ConcurrentQueue<SenderResult<TCorrelation>> _results = new();
+    private readonly SingleAssignmentDisposable _source = new();
+    private int _wip;
+
+    public ObservableSendPipeline(ProducerCore<TKey, TValue> core, IObserver<SenderResult<TCorrelation>> observer)
+        : base(core)
+    {
+        _observer = observer;
+        _scheduler = core.Options.Scheduler;
+    }
+
+    /// <summary>Subscribes to the source; with a synchronous source this returns when the source has ended.</summary>
+    public IDisposable Run(IObservable<SenderRecord<TKey, TValue, TCorrelation>> records)
+    {
+        try
+        {
+            Core.Register(this);
+        }
+        catch (ObjectDisposedException error)
+        {
+            _observer.OnError(error);
+            return Disposable.Empty;
+        }
+
+        try
+        {
+            _source.Disposable = records.Subscribe(this);
+        }
+        catch (Exception error)
+        {
+            CloseSource(error);
+        }
+
+        return this;
+    }
+
+    public void OnNext(SenderRecord<TKey, TValue, TCorrelation> value) => SendBlocking(value);
+
+    public void OnError(Exception error) => CloseSource(error);
+
+    public void OnCompleted() => CloseSource(null);
+
+    /// <summary>The subscriber leaves: no more records are taken, no more results are emitted.</summary>
+    public void Dispose() => Unsubscribe();
+
+    protected override void Deliver(SenderResult<TCorrelation> result)
+    {
+        _results.Enqueue(result);
+        Schedule();
+    }
+
+    protected override void SignalTerminal() => Schedule();
+
+    protected override void OnStopped() => _source.Dispose();
+
+    private void Schedule()
+    {
+        if (Interlocked.Increment(ref _wip) == 1)
+        {
+            _scheduler.Schedule(this, static (_, self) =>
+            {
+                self.Drain();
+                return Disposable.Empty;
+            });
+        }
+    }
+
+    private void Drain()
+    {
+        var missed = 1;
+        while (true)
+        {
+            while (_results.TryDequeue(out var result))
+            {
+                if (Accept(result))
+                {
+                    _observer.OnNext(result);
+                }
+
+                Settle();
+            }
+
+            if (TryTerminate(out var error))
+            {
+                if (!IsUnsubscribed)
+                {
+                    if (error is null)
+                    {
+                        _observer.OnCompleted();
+                    }
+                    else
+                    {
+                        _observer.OnError(error);
+                    }
+                }
+
+                return;
+            }
+
+            missed = Interlocked.Add(ref _wip, -missed);
+            if (missed == 0)
+            {
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,264 @@
+using Confluent.Kafka;
+
+namespace ReactiveKafka.Sender.Internal;
+
+/// <summary>
+/// What all sends of one <see cref="KafkaSender{TKey, TValue}"/> share: the Confluent producer (bytes in, bytes out),
+/// the serializers, the records in flight, the running streams and the close sequence. Thread-safe.
+/// </summary>
+/// <remarks>
+/// Keys and values are serialized here, once per record, rather than by Confluent's typed producer: a serializer
+/// exception is then that record's failure without being mixed up with produce errors, and a record retried while
+/// librdkafka's queue is full (<see cref="ErrorCode.Local_QueueFull"/>) is not serialized again (Confluent's typed
+/// <c>Produce</c> serializes on every call, which costs CPU and repeats side effects such as schema registration).
+/// </remarks>
+internal sealed class ProducerCore<TKey, TValue> : IDisposable
+{
+    private const string DeliveryReportFields = "dotnet.producer.delivery.report.fields";
+
+    private readonly IProducer<byte[], byte[]> _producer;
+    private readonly CancellationTokenSource _closing = new();
+    private readonly Lock _lock = new();
+    private readonly HashSet<ISendStream> _streams = [];
+    private IProducer<TKey, TValue>? _typedProducer;
+    private int _disposed;
+    private volatile bool _producerClosed;
+    private long _inFlight;
+    private long _peakInFlight;
+
+    public ProducerCore(SenderOptions<TKey, TValue> options)
+    {
+        Options = options;
+        var properties = new Dictionary<string, string>(options.ProducerProperties);
+
+        // Results need the offset, the timestamp and the persistence status, never the key and value bytes back:
+        // not marshaling them saves two copies per record on the poll thread.
+        properties.TryAdd(DeliveryReportFields, "timestamp,status");
+        _producer = new ProducerBuilder<byte[], byte[]>(properties).Build();
+    }
+
+    public SenderOptions<TKey, TValue> Options { get; }
+
+    public InFlightRegistry InFlight { get; } = new();
+
+    /// <summary>Canceled when the sender starts closing.</summary>
+    public CancellationToken Closing => _closing.Token;
+
+    public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
+
+    /// <summary>Records admitted by all streams and single sends and not yet settled.</summary>
+    public long InFlightCount => Volatile.Read(ref _inFlight);
+
+    /// <summary>The most records ever in flight at once on this sender (for tests and diagnostics).</summary>
+    public long PeakInFlight => Volatile.Read(ref _peakInFlight);
+
+    public string Name => _producer.Name;
+
+    public void ThrowIfDisposed()
+    {
+        if (IsDisposed)
+        {
+            ThrowDisposed();
+        }
+    }
+
+    public void Register(ISendStream stream)
+    {
+        lock (_lock)
+        {
+            ThrowIfDisposed();
+            _streams.Add(stream);
+        }
+    }
+
+    public void Unregister(ISendStream stream)
+    {
+        lock (_lock)
+        {
+            _streams.Remove(stream);
+        }
+    }
+
+    public void Admitted()
+    {
+        var inFlight = Interlocked.Increment(ref _inFlight);
+        var peak = Volatile.Read(ref _peakInFlight);
+        while (inFlight > peak)
+        {
+            var seen = Interlocked.CompareExchange(ref _peakInFlight, inFlight, peak);
+            if (seen == peak)
+            {
+                break;
+            }
+
+            peak = seen;
+        }
+    }
+
+    public void Settled() => Interlocked.Decrement(ref _inFlight);
+
+    /// <summary>
+    /// Creates the in-flight record and serializes it; a serializer failure completes it at once with a
+    /// <see cref="ErrorCode.Local_KeySerialization"/> / <see cref="ErrorCode.Local_ValueSerialization"/> failure.
+    /// </summary>
+    public InFlightRecord<TKey, TValue, TCorrelation> Prepare<TCorrelation>(
+        SenderRecord<TKey, TValue, TCorrelation> record, IResultSink<TCorrelation> sink)
+    {
+        var entry = new InFlightRecord<TKey, TValue, TCorrelation>(this, record, sink);
+        var partition = record.Partition is { } p ? new Partition(p) : Partition.Any;
+        var headers = record.Headers ?? new Headers();
+        byte[] key;
+        byte[] value;
+        try
+        {
+            key = Options.KeySerializer.Serialize(record.Key, new SerializationContext(MessageComponentType.Key, record.Topic, headers));
+        }
+        catch (Exception error)
+        {
+            entry.Fail(new Error(ErrorCode.Local_KeySerialization, error.Message), error, partition);
+            return entry;
+        }
+
+        try
+        {
+            value = Options.ValueSerializer.Serialize(record.Value, new SerializationContext(MessageComponentType.Value, record.Topic, headers));
+        }
+        catch (Exception error)
+        {
+            entry.Fail(new Error(ErrorCode.Local_ValueSerialization, error.Message), error, partition);
+            return entry;
+        }
+
+        entry.Message = new Message<byte[], byte[]>
+        {
+            Key = key,
+            Value = value,
+            Headers = headers.Count == 0 ? null : headers,
+            Timestamp = record.Timestamp is { } timestamp ? new Timestamp(timestamp) : Timestamp.Default,
+        };
+        return entry;
+    }
+
+    /// <summary>
+    /// Hands a prepared record to librdkafka. False when librdkafka's queue is full (wait for deliveries and retry);
+    /// any other failure completes the record with it.
+    /// </summary>
+    public bool TryProduce<TCorrelation>(InFlightRecord<TKey, TValue, TCorrelation> entry)
+    {
+        var message = entry.Message;
+        if (message is null || entry.IsCompleted)
+        {
+            return true;
+        }
+
+        var record = entry.Record;
+        var partition = record.Partition is { } p ? new Partition(p) : Partition.Any;
+        if (!entry.Registered)
+        {
+            InFlight.Add(entry);
+        }
+
+        if (_producerClosed)
+        {
+            entry.FailOnClose(Options.CloseTimeout);
+            return true;
+        }
+
+        try
+        {
+            if (record.Partition is null)
+            {
+                _producer.Produce(record.Topic, message, entry.DeliveryHandler);
+            }
+            else
+            {
+                _producer.Produce(new TopicPartition(record.Topic, partition), message, entry.DeliveryHandler);
+            }
+
+            entry.Message = null;
+            return true;
+        }
+        catch (KafkaException error) when (error.Error.Code == ErrorCode.Local_QueueFull)
+        {
+            return false;
+        }
+        catch (KafkaException error)
+        {
+            entry.Fail(error.Error, error, partition);
+            return true;
+        }
+        catch (Exception error)
+        {
+            entry.Fail(new Error(ErrorCode.Local_Fail, error.Message), error, partition);
+            return true;
+        }
+    }
+
+    /// <summary>The typed producer over the same librdkafka handle, for <c>DoOnProducer</c>.</summary>
+    public IProducer<TKey, TValue> TypedProducer
+    {
+        get
+        {
+            lock (_lock)
+            {
+                ThrowIfDisposed();
+                return _typedProducer ??= new DependentProducerBuilder<TKey, TValue>(_producer.Handle)
+                    .SetKeySerializer(Options.KeySerializer)
+                    .SetValueSerializer(Options.ValueSerializer)
+                    .Build();
+            }
+        }
+    }
+
+    /// <summary>
+    /// The close sequence: stop every stream from taking records, flush within the close timeout, fail the records
+    /// still unacknowledged, dispose the producer. Blocks up to <see cref="SenderOptions{TKey, TValue}.CloseTimeout"/>.
+    /// </summary>
+    public void Dispose()
+    {
+        ISendStream[] streams;
+        lock (_lock)
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            {
+                return;
+            }
+
+            streams = [.. _streams];
+        }
+
+        _closing.Cancel();
+        var reason = new ObjectDisposedException(
+            "KafkaSender", "The sender was disposed while this send was running: records not yet taken from the source were not sent.");
+        foreach (var stream in streams)
+        {
+            stream.OnSenderClosing(reason);
+        }
+
+        try
+        {
+            _producer.Flush(Options.CloseTimeout);
+        }
+        catch (KafkaException)
+        {
+            // A fatal producer error: what is left is failed below.
+        }
+
+        _producerClosed = true;
+        FailInFlight();
+        _typedProducer?.Dispose();
+        _producer.Dispose();
+        FailInFlight();
+    }
+
+    private void FailInFlight()
+    {
+        foreach (var entry in InFlight.Snapshot())
+        {
+            entry.FailOnClose(Options.CloseTimeout);
+        }
+    }
+
+    private static void ThrowDisposed() =>
+        throw new ObjectDisposedException("KafkaSender", "The KafkaSender has been disposed.");
+}
