@@ -77,6 +77,7 @@ public sealed class KafkaBroker : IAsyncDisposable
                 loggerFactory.CreateLogger("ReactiveKafka.Broker.Groups"));
             var context = new BrokerContext(options, loggerFactory, new BrokerFaults(), clusterId, topics, groups);
             var listener = new ConnectionListener(context, endpoint);
+            context.Faults.Attach(listener);
             context.AdvertisedEndpoint = ResolveAdvertised(options, listener.BoundEndPoint);
             RegisterHandlers(context);
             listener.Start();

@@ -231,6 +231,12 @@ internal sealed class ClientConnection
                 {
                     return;
                 }
+                catch (InjectedConnectionCloseException ex)
+                {
+                    _logger.LogInformation("Closing connection {Id} from {Host}: {Reason}", _id, _clientHost, ex.Message);
+                    Abort();
+                    return;
+                }
                 catch (Exception ex)
                 {
                     _logger.LogError(ex, "Closing connection {Id}: {Api} v{Version} handler failed", _id, pending.Context.ApiKey, pending.Context.ApiVersion);
