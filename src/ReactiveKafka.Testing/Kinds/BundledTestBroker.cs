@@ -1,0 +1,72 @@
+using ReactiveKafka.Broker;
+
+namespace ReactiveKafka.Testing.Kinds;
+
+/// <summary>The bundled broker in-process on a free loopback port, with a temporary data directory deleted on dispose.</summary>
+internal sealed class BundledTestBroker : KafkaTestBroker
+{
+    private readonly BrokerOptions _brokerOptions;
+    private KafkaBroker _broker;
+
+    private BundledTestBroker(KafkaTestBrokerOptions options, BrokerOptions brokerOptions, KafkaBroker broker) : base(options)
+    {
+        _brokerOptions = brokerOptions;
+        _broker = broker;
+    }
+
+    public override KafkaTestBrokerKind Kind => KafkaTestBrokerKind.Bundled;
+
+    public override string BootstrapServers => _broker.BootstrapServers;
+
+    public override BrokerFaults Faults => _broker.Faults;
+
+    /// <summary>The running broker (replaced by <see cref="RestartAsync"/>).</summary>
+    public KafkaBroker Broker => _broker;
+
+    public static async Task<BundledTestBroker> LaunchAsync(KafkaTestBrokerOptions options, CancellationToken cancellationToken)
+    {
+        var dataDirectory = Path.Combine(Path.GetTempPath(), "reactivekafka-test-" + Guid.NewGuid().ToString("N")[..12]);
+        var brokerOptions = new BrokerOptions { DataDirectory = dataDirectory, Listener = "127.0.0.1:0" };
+        brokerOptions = (options.ConfigureBundled?.Invoke(brokerOptions) ?? brokerOptions) with { DataDirectory = dataDirectory };
+        try
+        {
+            var broker = await KafkaBroker.StartAsync(brokerOptions, cancellationToken).ConfigureAwait(false);
+
+            // Restarts must come back on the same port: clients keep the address they bootstrapped from.
+            brokerOptions = brokerOptions with { Listener = $"{broker.ListenEndPoint.Address}:{broker.ListenEndPoint.Port}" };
+            return new BundledTestBroker(options, brokerOptions, broker);
+        }
+        catch
+        {
+            TryDelete(dataDirectory);
+            throw;
+        }
+    }
+
+    public override async Task RestartAsync(CancellationToken cancellationToken = default)
+    {
+        await _broker.DisposeAsync().ConfigureAwait(false);
+        _broker = await KafkaBroker.StartAsync(_brokerOptions, cancellationToken).ConfigureAwait(false);
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await _broker.DisposeAsync().ConfigureAwait(false);
+        TryDelete(_brokerOptions.DataDirectory);
+    }
+
+    private static void TryDelete(string directory)
+    {
+        try
+        {
+            if (Directory.Exists(directory))
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+        }
+        catch (IOException)
+        {
+            // A file still held open by a client library; the temp directory is cleaned by the OS eventually.
+        }
+    }
+}
