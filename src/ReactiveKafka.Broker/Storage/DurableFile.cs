@@ -12,7 +12,8 @@ internal static class DurableFile
     /// <summary>Atomically replaces <paramref name="path"/> with <paramref name="content"/>.</summary>
     public static void WriteAllBytes(string path, ReadOnlySpan<byte> content)
     {
-        var temp = path + ".tmp";
+        // A short temp name: "<249-char topic>.json.tmp" would pass the 255-byte file name limit.
+        var temp = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, "." + Guid.NewGuid().ToString("N") + ".tmp");
         using (var handle = File.OpenHandle(temp, FileMode.Create, FileAccess.Write, FileShare.None))
         {
             RandomAccess.Write(handle, content, 0);

@@ -41,6 +41,9 @@ internal sealed partial class PartitionLog
 
     private long _flushCount;
 
+    /// <summary>Test hook: runs on the flusher before each group-commit fsync, outside the write lock.</summary>
+    internal Action? BeforeGroupCommitFsync { get; set; }
+
     /// <summary>
     /// Completes when every offset below <paramref name="offsetExclusive"/> is on disk. In Durable
     /// mode that is after the group-commit fsync covering it; in the other modes at once. Throws an
@@ -200,6 +203,7 @@ internal sealed partial class PartitionLog
 
             try
             {
+                BeforeGroupCommitFsync?.Invoke();
                 foreach (var segment in dirty)
                 {
                     segment.FlushToDisk();

@@ -224,7 +224,14 @@ internal sealed partial class TopicStore : IAsyncDisposable
             if (!_topics.TryGetValue(name[..dash], out var topic) || partition >= topic.Partitions.Length)
             {
                 _logger.LogWarning("Partition directory {Directory} belongs to no topic; renaming it to -stray", directory);
-                Directory.Move(directory, directory + "-stray");
+                try
+                {
+                    Directory.Move(directory, directory + "-stray");
+                }
+                catch (IOException e)
+                {
+                    _logger.LogWarning(e, "Could not rename {Directory}; it stays unused", directory);
+                }
             }
         }
 
