@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Checks the bundled broker against other real Kafka clients: kcat (librdkafka) and kafka-python.
 # Usage: .ci/other-clients.sh   (expects `dotnet build -c Release src/ReactiveKafka.Broker.Server` done)
+# Debian bookworm's kafka-python 2.0.2 probes the broker as (2, 4, 0) and then speaks old, non-flexible
+# versions: ApiVersions v0, Metadata v0/v1, Produce v7, Fetch v4, ListOffsets v1, FindCoordinator v0,
+# JoinGroup v2, SyncGroup v1, Heartbeat v1, LeaveGroup v1, OffsetCommit v2, OffsetFetch v1.
 # Env: LOG_LEVEL (broker log level, default information), KEEP_LOG=1 to print the broker log at the end.
 set -euo pipefail
 
