@@ -34,7 +34,15 @@ internal sealed class ProducerCore<TKey, TValue> : IDisposable
         // Results need the offset, the timestamp and the persistence status, never the key and value bytes back:
         // not marshaling them saves two copies per record on the poll thread.
         properties.TryAdd(DeliveryReportFields, "timestamp,status");
-        _producer = new ProducerBuilder<byte[], byte[]>(properties).Build();
+        try
+        {
+            _producer = new ProducerBuilder<byte[], byte[]>(properties).Build();
+        }
+        catch (InvalidOperationException error)
+        {
+            // librdkafka rejected a property ("No such configuration property: ...", "Invalid value for ...").
+            throw new ArgumentException($"SenderOptions.ProducerProperties: {error.Message}", nameof(options.ProducerProperties), error);
+        }
     }
 
     public SenderOptions<TKey, TValue> Options { get; }

@@ -188,8 +188,9 @@ internal abstract class SendPipeline<TKey, TValue, TCorrelation> : IResultSink<T
     /// <summary>Emitting side: the result of one record has been handled downstream; frees its permit.</summary>
     protected void Settle()
     {
-        _gate.Release();
+        // Count down before freeing the permit, so the sender's in-flight count never exceeds the permits taken.
         Core.Settled();
+        _gate.Release();
         if (Interlocked.Decrement(ref _state) == Closed)
         {
             SignalTerminal();
