@@ -79,6 +79,25 @@ public sealed class AdminClientTests(BrokerFixture fixture) : IClassFixture<Brok
     }
 
     [Fact]
+    public async Task AlterConfigsAsync_SetRetentionMs_DescribeConfigsShowsNewValue()
+    {
+        var topic = BrokerFixture.NewTopic();
+        await fixture.CreateTopicAsync(topic, 1);
+        using var admin = fixture.NewAdmin();
+        var resource = new ConfigResource { Type = ResourceType.Topic, Name = topic };
+#pragma warning disable CS0618 // AlterConfigs is deprecated in favour of IncrementalAlterConfigs, but brokers still serve it.
+        await admin.AlterConfigsAsync(new Dictionary<ConfigResource, List<ConfigEntry>>
+        {
+            [resource] = [new ConfigEntry { Name = "retention.ms", Value = "654321" }],
+        });
+#pragma warning restore CS0618
+
+        var after = Assert.Single(await admin.DescribeConfigsAsync([resource]));
+        Assert.Equal("654321", after.Entries["retention.ms"].Value);
+        Assert.False(after.Entries["retention.ms"].IsDefault);
+    }
+
+    [Fact]
     public async Task DeleteRecordsAsync_BeforeOffsetFour_LowWatermarkMovesToFour()
     {
         var topic = BrokerFixture.NewTopic();
