@@ -28,11 +28,14 @@ internal sealed class ContainerTestBroker : KafkaTestBroker
 
     public override string BootstrapServers => _bootstrapServers;
 
+    /// <summary>The Docker container's id (for tests that check it is removed).</summary>
+    internal string ContainerId => _container.Id;
+
     public static async Task<ContainerTestBroker> LaunchAsync(KafkaTestBrokerOptions options, CancellationToken cancellationToken)
     {
         // The resource reaper is itself an image pulled from a registry; tests dispose their containers.
         TestcontainersSettings.ResourceReaperEnabled = false;
-        IContainer container;
+        IContainer? container = null;
         string bootstrap;
         try
         {
@@ -45,7 +48,8 @@ internal sealed class ContainerTestBroker : KafkaTestBroker
                     .WithImagePullPolicy(DotNet.Testcontainers.Images.PullPolicy.Missing)
                     .WithPortBinding(hostPort, BundledContainerPort)
                     .WithCommand("--data-dir", "/data", "--listen", $"0.0.0.0:{BundledContainerPort}", "--advertised", $"127.0.0.1:{hostPort}", "--flush", "os")
-                    .WithWaitStrategy(Wait.ForUnixContainer().UntilMessageIsLogged("READY"))
+                    // Poll the log often: the broker is ready well within a second.
+                    .WithWaitStrategy(Wait.ForUnixContainer().UntilMessageIsLogged("READY", w => w.WithInterval(TimeSpan.FromMilliseconds(100))))
                     .Build();
                 bootstrap = $"127.0.0.1:{hostPort}";
             }
@@ -64,13 +68,52 @@ internal sealed class ContainerTestBroker : KafkaTestBroker
                 bootstrap = new Uri(started.GetBootstrapAddress()).Authority;
             }
         }
-        catch (Exception ex) when (ex is DockerUnavailableException or DotNet.Testcontainers.Builders.DockerUnavailableException || IsDockerProblem(ex))
+        catch (Exception ex) when (ex is DockerUnavailableException || IsDockerProblem(ex))
         {
+            await DisposeQuietlyAsync(container).ConfigureAwait(false);
+            var hint = options.ContainerImage == KafkaTestBrokerOptions.BundledImage ? " (build it with docker/build-broker-image.sh)" : "";
+            var detail = ex.GetBaseException().Message;
+            if (ex is DockerUnavailableException && ex.GetBaseException() != ex)
+            {
+                // "Cannot assign requested address" alone does not say that no engine answered.
+                detail = $"{ex.Message} ({detail})";
+            }
+
+            var apiVersion = System.Text.RegularExpressions.Regex.Match(detail, @"Maximum supported API version is (\d+\.\d+)");
+            if (apiVersion.Success)
+            {
+                // Testcontainers speaks Docker API 1.44 (Docker Engine 25) unless told otherwise.
+                detail += $" — the engine is older than Testcontainers expects: set DOCKER_API_VERSION={apiVersion.Groups[1].Value} (or upgrade to Docker Engine 25+)";
+            }
+
             throw new KafkaTestBrokerUnavailableException(
-                $"Container mode needs a running Docker engine and the image '{options.ContainerImage}' (local or pullable): {ex.GetBaseException().Message}", ex);
+                $"Container mode needs a running Docker engine and the image '{options.ContainerImage}' (local or pullable){hint}: {detail}", ex);
+        }
+        catch
+        {
+            // Started but never ready (or cancelled): do not leave the container behind.
+            await DisposeQuietlyAsync(container).ConfigureAwait(false);
+            throw;
         }
 
         return new ContainerTestBroker(options, container, bootstrap);
+    }
+
+    private static async Task DisposeQuietlyAsync(IContainer? container)
+    {
+        if (container is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await container.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // The engine is gone or the container was never created; nothing more to clean up.
+        }
     }
 
     private static bool IsDockerProblem(Exception ex) =>
