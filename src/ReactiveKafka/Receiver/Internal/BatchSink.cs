@@ -1,0 +1,71 @@
+using System.Reactive.Concurrency;
+
+namespace ReactiveKafka.Receiver.Internal;
+
+/// <summary>
+/// Emits one poll's records as one item (<c>ReceiveBatch</c>, <c>ReceiveAutoAck</c>), without the records of partitions
+/// no longer owned; empty batches are not emitted.
+/// </summary>
+internal sealed class BatchSink<TKey, TValue, TOut> : IRecordSink<TKey, TValue>
+{
+    private readonly IObserver<TOut> _observer;
+    private readonly Func<IReadOnlyList<ReceiverRecord<TKey, TValue>>, TOut> _select;
+    private readonly SerialEmitter<Emission<TKey, TValue>> _emitter;
+    private BufferCounter? _buffer;
+
+    public BatchSink(IObserver<TOut> observer, Func<IReadOnlyList<ReceiverRecord<TKey, TValue>>, TOut> select, IScheduler scheduler)
+    {
+        _observer = observer;
+        _select = select;
+        _emitter = new SerialEmitter<Emission<TKey, TValue>>(scheduler, Emit);
+    }
+
+    public bool TracksAcknowledgements => true;
+
+    public void Bind(BufferCounter buffer) => _buffer = buffer;
+
+    public void Stop() => _emitter.Stop();
+
+    public void Assigned(PartitionState partition)
+    {
+    }
+
+    public void Deliver(List<ReceiverRecord<TKey, TValue>> records) => _emitter.Post(new(records, null));
+
+    public void Revoked(PartitionState partition)
+    {
+    }
+
+    public void Fail(Exception error) => _emitter.Post(new(null, error));
+
+    public void Complete() => _emitter.Post(Emission<TKey, TValue>.Completed);
+
+    private void Emit(Emission<TKey, TValue> emission)
+    {
+        if (emission.Records is { } records)
+        {
+            _buffer!.Remove(records.Count);
+            if (records.Exists(static r => r.Offset.Partition!.IsRevoked))
+            {
+                records = records.FindAll(static r => !r.Offset.Partition!.IsRevoked);
+            }
+
+            if (records.Count > 0 && !_emitter.IsStopped)
+            {
+                _observer.OnNext(_select(records));
+            }
+
+            return;
+        }
+
+        _emitter.Stop();
+        if (emission.Error is { } error)
+        {
+            _observer.OnError(error);
+        }
+        else
+        {
+            _observer.OnCompleted();
+        }
+    }
+}

@@ -1,0 +1,276 @@
+using Confluent.Kafka;
+
+namespace ReactiveKafka.Receiver.Internal;
+
+/// <summary>Commits: by interval, batch size and request; retries; at-most-once commits ahead of emission.</summary>
+internal sealed partial class ConsumerLoop<TKey, TValue>
+{
+    private int _acknowledgedSinceCommit;
+    private bool _commitRequested;
+    private int _commitAttempts;
+    private long _retryDue;
+    private long _nextIntervalCommit;
+    private long _commits;
+
+    /// <summary>Successful commit calls (diagnostics).</summary>
+    public long Commits => Interlocked.Read(ref _commits);
+
+    /// <summary>Commits are allowed unless the loop failed for a reason other than a record it could not deserialize.</summary>
+    private bool MayCommit => _failure is null or ConsumeException;
+
+    /// <summary>Queues a <see cref="ReceiverOffset.CommitAsync"/> waiter and acknowledges its record (loop thread).</summary>
+    public void RequestCommit(ReceiverOffset offset, TaskCompletionSource completion)
+    {
+        var partition = offset.Partition!;
+        if (partition.IsRevoked)
+        {
+            completion.TrySetException(ReceiverOffset.Revoked(offset.TopicPartitionOffset));
+            return;
+        }
+
+        if (partition.Committed > offset.Offset)
+        {
+            completion.TrySetResult();
+            return;
+        }
+
+        var deferredBefore = partition.Tracker.Deferred;
+        if (partition.Tracker.Acknowledge(offset.Offset))
+        {
+            _unacknowledged--;
+            _deferred += partition.Tracker.Deferred - deferredBefore;
+            _acknowledgedSinceCommit++;
+        }
+
+        partition.CommitWaiters.Add((offset.Offset, completion));
+        _commitRequested = true;
+    }
+
+    private void CommitIfDue()
+    {
+        if (_heldBatch is not null)
+        {
+            if (Now >= _retryDue)
+            {
+                CommitHeldBatch();
+            }
+
+            return;
+        }
+
+        if (_retryDue != 0)
+        {
+            if (Now >= _retryDue)
+            {
+                CommitAcknowledged(_assigned.Values.ToList(), retry: true);
+            }
+
+            return;
+        }
+
+        if (_nextIntervalCommit == 0)
+        {
+            _nextIntervalCommit = _options.CommitInterval > TimeSpan.Zero ? After(_options.CommitInterval) : long.MaxValue;
+        }
+
+        if (_commitRequested
+            || (_options.CommitBatchSize > 0 && _acknowledgedSinceCommit >= _options.CommitBatchSize)
+            || Now >= _nextIntervalCommit)
+        {
+            CommitAcknowledged(_assigned.Values.ToList(), retry: true);
+        }
+    }
+
+    /// <summary>
+    /// Commits every given partition whose committable offset passed its committed one. With <paramref name="retry"/>, a
+    /// retriable failure schedules a retry (pausing the assignment meanwhile) until the attempts run out; then, or for a
+    /// non-retriable failure, the loop fails. Without it (revocation, close) a failure is left to the next owner.
+    /// </summary>
+    private void CommitAcknowledged(List<PartitionState> partitions, bool retry)
+    {
+        _commitRequested = false;
+        _acknowledgedSinceCommit = 0;
+        if (_options.CommitInterval > TimeSpan.Zero)
+        {
+            _nextIntervalCommit = After(_options.CommitInterval);
+        }
+
+        List<TopicPartitionOffset>? offsets = null;
+        foreach (var partition in partitions)
+        {
+            if (!partition.IsRevoked && partition.Tracker.Committable > partition.Committed)
+            {
+                (offsets ??= []).Add(new TopicPartitionOffset(partition.TopicPartition, partition.Tracker.Committable));
+            }
+        }
+
+        var error = offsets is null ? null : Commit(offsets);
+        if (error is null)
+        {
+            CommitSucceeded();
+            return;
+        }
+
+        if (!retry)
+        {
+            return;
+        }
+
+        if (CommitErrors.IsRetriable(error) && ++_commitAttempts < _options.MaxCommitAttempts)
+        {
+            _retryDue = After(_options.CommitRetryInterval);
+            _reasons |= PauseReasons.CommitRetry;
+            _commitRequested = true;
+            return;
+        }
+
+        Fail(new KafkaException(new Error(error.Code, $"Committing offsets failed after {_commitAttempts + (CommitErrors.IsRetriable(error) ? 0 : 1)} attempt(s): {error.Reason}", error.IsFatal)));
+    }
+
+    private void CommitSucceeded()
+    {
+        _commitAttempts = 0;
+        _retryDue = 0;
+        _reasons &= ~PauseReasons.CommitRetry;
+    }
+
+    /// <summary>Commits <paramref name="offsets"/>; records what succeeded; returns the first error, or null.</summary>
+    private Error? Commit(List<TopicPartitionOffset> offsets)
+    {
+        IEnumerable<TopicPartitionOffsetError> results;
+        try
+        {
+            _consumer!.Commit(offsets);
+            results = offsets.Select(o => new TopicPartitionOffsetError(o, new Error(ErrorCode.NoError)));
+        }
+        catch (TopicPartitionOffsetException partial)
+        {
+            results = partial.Results;
+        }
+        catch (KafkaException failed) when (failed.Error.Code == ErrorCode.Local_NoOffset)
+        {
+            results = offsets.Select(o => new TopicPartitionOffsetError(o, new Error(ErrorCode.NoError)));
+        }
+        catch (KafkaException failed)
+        {
+            return failed.Error;
+        }
+
+        Error? first = null;
+        foreach (var result in results)
+        {
+            if (result.Error.IsError)
+            {
+                first ??= result.Error;
+            }
+            else if (_assigned.TryGetValue(result.TopicPartition, out var partition))
+            {
+                Committed(partition, result.Offset.Value);
+            }
+        }
+
+        if (first is null)
+        {
+            Interlocked.Increment(ref _commits);
+        }
+
+        return first;
+    }
+
+    private static void Committed(PartitionState partition, long offset)
+    {
+        if (offset <= partition.Committed)
+        {
+            return;
+        }
+
+        partition.Committed = offset;
+        var waiters = partition.CommitWaiters;
+        for (var i = waiters.Count - 1; i >= 0; i--)
+        {
+            if (waiters[i].Offset < offset)
+            {
+                waiters[i].Completion.TrySetResult();
+                waiters.RemoveAt(i);
+            }
+        }
+    }
+
+    /// <summary>
+    /// At most once: commits past every record of the held batch (up to <see cref="ReceiverOptions{TKey, TValue}.AtMostOnceCommitAheadSize"/>
+    /// further, capped at the high watermark) before delivering it; records below an earlier commit-ahead need none.
+    /// </summary>
+    private void CommitHeldBatch()
+    {
+        var batch = _heldBatch!;
+        var last = new Dictionary<PartitionState, long>();
+        foreach (var record in batch)
+        {
+            var partition = record.Offset.Partition!;
+            if (!partition.IsRevoked)
+            {
+                last[partition] = record.Offset.Offset;
+            }
+        }
+
+        List<TopicPartitionOffset>? offsets = null;
+        foreach (var (partition, offset) in last)
+        {
+            if (offset + 1 > partition.CommittedAhead)
+            {
+                var target = offset + 1;
+                if (_options.AtMostOnceCommitAheadSize > 0)
+                {
+                    var high = _consumer!.GetWatermarkOffsets(partition.TopicPartition).High;
+                    if (high != Offset.Unset)
+                    {
+                        target = Math.Max(target, Math.Min(offset + 1 + _options.AtMostOnceCommitAheadSize, high.Value));
+                    }
+                }
+
+                (offsets ??= []).Add(new TopicPartitionOffset(partition.TopicPartition, target));
+            }
+        }
+
+        var error = offsets is null ? null : Commit(offsets);
+        if (error is null)
+        {
+            foreach (var offset in offsets ?? [])
+            {
+                if (_assigned.TryGetValue(offset.TopicPartition, out var partition))
+                {
+                    partition.CommittedAhead = Math.Max(partition.CommittedAhead, offset.Offset.Value);
+                }
+            }
+
+            CommitSucceeded();
+            _heldBatch = null;
+            Deliver(batch);
+            return;
+        }
+
+        if (CommitErrors.IsRetriable(error) && ++_commitAttempts < _options.MaxCommitAttempts)
+        {
+            _retryDue = After(_options.CommitRetryInterval);
+            _reasons |= PauseReasons.CommitRetry;
+            return;
+        }
+
+        _heldBatch = null;
+        Fail(new KafkaException(new Error(error.Code, $"Committing offsets before emitting (at most once) failed: {error.Reason}", error.IsFatal)));
+    }
+
+    private void Fail(Exception error)
+    {
+        _failure ??= error;
+        foreach (var partition in _assigned.Values)
+        {
+            foreach (var (_, completion) in partition.CommitWaiters)
+            {
+                completion.TrySetException(error);
+            }
+
+            partition.CommitWaiters.Clear();
+        }
+    }
+}

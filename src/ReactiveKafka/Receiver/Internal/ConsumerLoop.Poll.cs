@@ -1,0 +1,227 @@
+using Confluent.Kafka;
+
+namespace ReactiveKafka.Receiver.Internal;
+
+/// <summary>Polling, the bounds, and pausing from the explicit set of reasons.</summary>
+internal sealed partial class ConsumerLoop<TKey, TValue>
+{
+    private readonly HashSet<TopicPartition> _paused = [];
+    private readonly HashSet<TopicPartition> _userPaused = [];
+    private PauseReasons _reasons;
+    private int _unacknowledged;
+    private int _deferred;
+    private List<ReceiverRecord<TKey, TValue>>? _heldBatch;
+
+    /// <summary>The reasons currently pausing the whole assignment (diagnostics, tests).</summary>
+    public PauseReasons Reasons => _reasons;
+
+    /// <summary>Adds or removes partitions from the user's pause set (loop thread).</summary>
+    public void SetUserPaused(IReadOnlyList<TopicPartition> partitions, bool pause)
+    {
+        foreach (var partition in partitions)
+        {
+            if (pause)
+            {
+                _userPaused.Add(partition);
+            }
+            else
+            {
+                _userPaused.Remove(partition);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Updates the backpressure reason (engaged at a bound, released when every count is at half its bound or below),
+    /// then makes the consumer's paused partitions exactly those the reasons call for.
+    /// </summary>
+    private void ApplyPauses()
+    {
+        var buffered = Buffer.Count;
+        var full = buffered >= _options.BufferSize
+            || (_tracking && (_unacknowledged >= _options.MaxUnacknowledged || _deferred >= _options.MaxDeferredCommits));
+        var drained = buffered <= _options.BufferSize / 2
+            && (!_tracking || (_unacknowledged <= _options.MaxUnacknowledged / 2 && _deferred <= _options.MaxDeferredCommits / 2));
+        if (full)
+        {
+            _reasons |= PauseReasons.Backpressure;
+        }
+        else if (drained)
+        {
+            _reasons &= ~PauseReasons.Backpressure;
+        }
+
+        List<TopicPartition>? pause = null, resume = null;
+        foreach (var partition in _assigned.Keys)
+        {
+            var wanted = ShouldPause(partition);
+            if (wanted && !_paused.Contains(partition))
+            {
+                (pause ??= []).Add(partition);
+            }
+            else if (!wanted && _paused.Contains(partition))
+            {
+                (resume ??= []).Add(partition);
+            }
+        }
+
+        if (pause is not null)
+        {
+            _consumer!.Pause(pause);
+            _paused.UnionWith(pause);
+        }
+
+        if (resume is not null)
+        {
+            _consumer!.Resume(resume);
+            _paused.ExceptWith(resume);
+            foreach (var partition in resume)
+            {
+                _assigned[partition].SoughtBackTo = -1;
+            }
+        }
+    }
+
+    private bool ShouldPause(TopicPartition partition) => _reasons != PauseReasons.None || _userPaused.Contains(partition);
+
+    /// <summary>How many more records may be taken now.</summary>
+    private int Room()
+    {
+        if (_reasons != PauseReasons.None)
+        {
+            return 0;
+        }
+
+        var room = _options.BufferSize - Buffer.Count;
+        if (_tracking)
+        {
+            room = Math.Min(room, _options.MaxUnacknowledged - _unacknowledged);
+            if (_deferred >= _options.MaxDeferredCommits)
+            {
+                room = 0;
+            }
+        }
+
+        return (int)Math.Max(0, room);
+    }
+
+    /// <summary>
+    /// One poll: a consume that waits up to the poll timeout (it also runs heartbeats and rebalance callbacks), then
+    /// consumes without waiting while records are ready and there is room. Records of partitions not owned, or owned but
+    /// to be paused, are dropped and their partition sought back so they are fetched again after resuming.
+    /// </summary>
+    private void Poll()
+    {
+        var room = Room();
+        List<ReceiverRecord<TKey, TValue>>? batch = null;
+        var timeout = _options.PollTimeout;
+        while (_failure is null)
+        {
+            var result = Consume(timeout);
+            timeout = TimeSpan.Zero;
+            if (result is null)
+            {
+                break;
+            }
+
+            if (result.IsPartitionEOF || !_assigned.TryGetValue(result.TopicPartition, out var partition))
+            {
+                continue;
+            }
+
+            if (room <= 0 || ShouldPause(result.TopicPartition))
+            {
+                SeekBack(partition, result.Offset.Value);
+                if (room <= 0)
+                {
+                    break;
+                }
+
+                continue;
+            }
+
+            if (result.Offset.Value <= partition.Tracker.LastAdded)
+            {
+                // Read again from an earlier offset (a seek outside the receiver): a new ownership period.
+                partition = Renew(partition);
+            }
+
+            (batch ??= []).Add(new ReceiverRecord<TKey, TValue>(result, new ReceiverOffset(partition, result.TopicPartitionOffset)));
+            if (_tracking)
+            {
+                partition.Tracker.Add(result.Offset.Value);
+            }
+            else
+            {
+                // Not waiting for acknowledgements: tracked only to notice offsets read again.
+                partition.Tracker.Add(result.Offset.Value);
+                partition.Tracker.Acknowledge(result.Offset.Value);
+            }
+
+            if (--room == 0)
+            {
+                break;
+            }
+        }
+
+        if (batch is not null)
+        {
+            if (_atMostOnce)
+            {
+                _heldBatch = batch;
+                CommitHeldBatch();
+            }
+            else
+            {
+                Deliver(batch);
+            }
+        }
+    }
+
+    private void Deliver(List<ReceiverRecord<TKey, TValue>> batch)
+    {
+        if (_tracking)
+        {
+            _unacknowledged += batch.Count;
+            if (_unacknowledged > _peakUnacknowledged)
+            {
+                Volatile.Write(ref _peakUnacknowledged, _unacknowledged);
+            }
+        }
+
+        Buffer.Add(batch.Count);
+        _sink.Deliver(batch);
+    }
+
+    private ConsumeResult<TKey, TValue>? Consume(TimeSpan timeout)
+    {
+        try
+        {
+            return _consumer!.Consume(timeout);
+        }
+        catch (ConsumeException error) when (error.Error.Code is ErrorCode.Local_KeyDeserialization or ErrorCode.Local_ValueDeserialization)
+        {
+            var at = error.ConsumerRecord?.TopicPartitionOffset;
+            var what = error.Error.Code == ErrorCode.Local_KeyDeserialization ? "key" : "value";
+            throw new ConsumeException(
+                error.ConsumerRecord,
+                new Error(error.Error.Code, $"Could not deserialize the {what} of the record at topic '{at?.Topic}' partition {at?.Partition.Value} offset {at?.Offset.Value}: {error.InnerException?.Message ?? error.Error.Reason}"),
+                error.InnerException ?? error);
+        }
+        catch (ConsumeException error) when (!error.Error.IsFatal)
+        {
+            // Topic or broker trouble that librdkafka keeps retrying: not the end of the sequence.
+            Interlocked.Increment(ref _clientErrors);
+            return null;
+        }
+    }
+
+    private void SeekBack(PartitionState partition, long offset)
+    {
+        if (partition.SoughtBackTo < 0 || offset < partition.SoughtBackTo)
+        {
+            _consumer!.Seek(new TopicPartitionOffset(partition.TopicPartition, offset));
+            partition.SoughtBackTo = offset;
+        }
+    }
+}

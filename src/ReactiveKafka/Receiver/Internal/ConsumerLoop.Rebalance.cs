@@ -1,0 +1,147 @@
+using Confluent.Kafka;
+
+namespace ReactiveKafka.Receiver.Internal;
+
+/// <summary>
+/// Rebalance callbacks (run by librdkafka inside <c>Consume</c>, on the loop thread) and ownership periods.
+/// </summary>
+internal sealed partial class ConsumerLoop<TKey, TValue>
+{
+    /// <inheritdoc/>
+    public bool ResetsToEarliest =>
+        _options.ConsumerProperties.TryGetValue("auto.offset.reset", out var reset) && reset is "earliest" or "smallest" or "beginning";
+
+    private IEnumerable<TopicPartitionOffset> OnAssigned(IConsumer<TKey, TValue> consumer, List<TopicPartition> partitions) =>
+        Assign(partitions, starts: null);
+
+    private void OnRevoked(IConsumer<TKey, TValue> consumer, List<TopicPartitionOffset> partitions) =>
+        Revoke(Owned(partitions), commit: MayCommit, lost: false);
+
+    private void OnLost(IConsumer<TKey, TValue> consumer, List<TopicPartitionOffset> partitions) =>
+        Revoke(Owned(partitions), commit: false, lost: true);
+
+    /// <summary>
+    /// Starts an ownership period for each partition, lets the assign listener choose start offsets, and returns
+    /// them (librdkafka applies an assignment only after the callback returns, so seeks must travel this way).
+    /// </summary>
+    private List<TopicPartitionOffset> Assign(List<TopicPartition> partitions, Dictionary<TopicPartition, Offset>? starts)
+    {
+        Interlocked.Increment(ref _assignments);
+        var handles = partitions
+            .Select(p => new ReceiverPartition(p, starts is not null && starts.TryGetValue(p, out var start) ? start : Offset.Unset, this))
+            .ToList();
+        try
+        {
+            _options.OnPartitionsAssigned?.Invoke(handles);
+        }
+        finally
+        {
+            handles.ForEach(static h => h.Invalidate());
+        }
+
+        foreach (var topicPartition in partitions)
+        {
+            if (_assigned.Remove(topicPartition, out var stale))
+            {
+                EndOwnership(stale, null);
+            }
+
+            var partition = new PartitionState(topicPartition, this);
+            _assigned[topicPartition] = partition;
+            _paused.Remove(topicPartition);
+            _sink.Assigned(partition);
+        }
+
+        return handles.Select(h => new TopicPartitionOffset(h.TopicPartition, h.StartOffset)).ToList();
+    }
+
+    private List<PartitionState> Owned(List<TopicPartitionOffset> partitions)
+    {
+        var owned = new List<PartitionState>(partitions.Count);
+        foreach (var partition in partitions)
+        {
+            if (_assigned.TryGetValue(partition.TopicPartition, out var state))
+            {
+                owned.Add(state);
+            }
+        }
+
+        return owned;
+    }
+
+    /// <summary>
+    /// Ends ownership of <paramref name="partitions"/>: commits their acknowledged offsets first (unless lost), so the
+    /// next owner starts after them; then their buffered records are no longer emitted, later acknowledgements of them
+    /// are ignored, and the listener runs.
+    /// </summary>
+    private void Revoke(List<PartitionState> partitions, bool commit, bool lost)
+    {
+        Interlocked.Increment(ref _revocations);
+        if (commit)
+        {
+            ProcessInbox();
+            CommitAcknowledged(partitions, retry: false);
+        }
+
+        foreach (var partition in partitions)
+        {
+            _assigned.Remove(partition.TopicPartition);
+            _paused.Remove(partition.TopicPartition);
+            EndOwnership(partition, null);
+        }
+
+        var topicPartitions = partitions.Select(p => p.TopicPartition).ToList();
+        if (lost)
+        {
+            _options.OnPartitionsLost?.Invoke(topicPartitions);
+        }
+        else
+        {
+            _options.OnPartitionsRevoked?.Invoke(topicPartitions);
+        }
+    }
+
+    /// <summary>Marks an ownership period over: forgets its tracked records and settles its commit waiters.</summary>
+    private void EndOwnership(PartitionState partition, Exception? failure)
+    {
+        if (partition.IsRevoked)
+        {
+            return;
+        }
+
+        partition.MarkRevoked();
+        _unacknowledged -= partition.Tracker.Unacknowledged;
+        _deferred -= partition.Tracker.Deferred;
+        partition.Tracker.Clear();
+        foreach (var (offset, completion) in partition.CommitWaiters)
+        {
+            completion.TrySetException(failure ?? ReceiverOffset.Revoked(new TopicPartitionOffset(partition.TopicPartition, offset)));
+        }
+
+        partition.CommitWaiters.Clear();
+        _sink.Revoked(partition);
+    }
+
+    /// <summary>The partition is read again from an earlier offset: commit what was acknowledged and start a new period.</summary>
+    private PartitionState Renew(PartitionState partition)
+    {
+        CommitAcknowledged([partition], retry: false);
+        EndOwnership(partition, null);
+        var renewed = new PartitionState(partition.TopicPartition, this);
+        _assigned[partition.TopicPartition] = renewed;
+        _sink.Assigned(renewed);
+        return renewed;
+    }
+
+    Offset IPartitionQueries.Committed(TopicPartition partition) =>
+        _consumer!.Committed([partition], TimeSpan.FromSeconds(10)).Single().Offset;
+
+    WatermarkOffsets IPartitionQueries.Watermarks(TopicPartition partition) =>
+        _consumer!.QueryWatermarkOffsets(partition, TimeSpan.FromSeconds(10));
+
+    Offset IPartitionQueries.OffsetForTimestamp(TopicPartition partition, Timestamp timestamp)
+    {
+        var found = _consumer!.OffsetsForTimes([new TopicPartitionTimestamp(partition, timestamp)], TimeSpan.FromSeconds(10)).Single().Offset;
+        return found == Offset.Unset || found.Value < 0 ? Offset.End : found;
+    }
+}

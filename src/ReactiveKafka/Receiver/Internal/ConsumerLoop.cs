@@ -1,0 +1,329 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Confluent.Kafka;
+
+namespace ReactiveKafka.Receiver.Internal;
+
+/// <summary>
+/// The one owner of a subscription's Confluent consumer: a dedicated thread that builds the consumer, subscribes (or
+/// assigns), polls, pauses and resumes, seeks, commits, runs <see cref="LoopWork{TKey, TValue}"/> items and finally
+/// closes and disposes the consumer. Nothing else touches the consumer. The loop never waits for the subscriber:
+/// records go to an <see cref="IRecordSink{TKey, TValue}"/>, and when the bounds are reached the partitions are paused
+/// while polling goes on (heartbeats and <c>max.poll.interval.ms</c> stay healthy).
+/// </summary>
+/// <remarks>
+/// Thread-safety: <see cref="IAcknowledgementSink.Acknowledged"/>, <see cref="IAcknowledgementSink.CommitRequested"/>, <see cref="Post"/> and <see cref="Close"/>
+/// may be called from any thread (they enqueue); everything else runs on the loop thread. Partial files: polling and
+/// pausing (<c>.Poll</c>), commits (<c>.Commit</c>), rebalance callbacks (<c>.Rebalance</c>).
+/// </remarks>
+internal sealed partial class ConsumerLoop<TKey, TValue> : IAcknowledgementSink, IPartitionQueries
+{
+    private readonly ReceiverOptions<TKey, TValue> _options;
+    private readonly IRecordSink<TKey, TValue> _sink;
+    private readonly bool _tracking;
+    private readonly bool _atMostOnce;
+    private readonly ConcurrentQueue<ReceiverOffset> _acknowledgements = new();
+    private readonly ConcurrentQueue<LoopWork<TKey, TValue>> _work = new();
+    private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Dictionary<TopicPartition, PartitionState> _assigned = [];
+    private readonly Thread _thread;
+    private IConsumer<TKey, TValue>? _consumer;
+    private volatile bool _closeRequested;
+    private Exception? _failure;
+    private long _clientErrors;
+    private long _assignments;
+    private long _revocations;
+    private int _peakUnacknowledged;
+
+    private readonly Action<ConsumerLoop<TKey, TValue>> _released;
+
+    /// <summary>How long a new subscription waits for the running one to be disposed before failing as concurrent.</summary>
+    private static readonly TimeSpan DisposalGrace = TimeSpan.FromSeconds(1);
+
+    public ConsumerLoop(
+        ReceiverOptions<TKey, TValue> options,
+        IRecordSink<TKey, TValue> sink,
+        bool atMostOnce,
+        Action<ConsumerLoop<TKey, TValue>> released,
+        ConsumerLoop<TKey, TValue>? previous)
+    {
+        Previous = previous;
+        _released = released;
+        _options = options;
+        _sink = sink;
+        _atMostOnce = atMostOnce;
+        _tracking = sink.TracksAcknowledgements && !atMostOnce;
+        _thread = new Thread(Run)
+        {
+            IsBackground = true,
+            Name = "ReactiveKafka receiver " + options.ConsumerProperties["group.id"],
+        };
+    }
+
+    /// <summary>Records handed to the sink and not yet emitted.</summary>
+    public BufferCounter Buffer { get; } = new();
+
+    /// <summary>Completes when the consumer is closed and released.</summary>
+    public Task Finished => _finished.Task;
+
+    /// <summary>The consumer (loop thread only).</summary>
+    public IConsumer<TKey, TValue> Consumer => _consumer ?? throw new InvalidOperationException("The consumer is not built yet.");
+
+    /// <summary>The most records ever polled and not yet acknowledged at once (diagnostics).</summary>
+    public int PeakUnacknowledged => Volatile.Read(ref _peakUnacknowledged);
+
+    /// <summary>Non-fatal client errors reported by librdkafka (diagnostics).</summary>
+    public long ClientErrors => Interlocked.Read(ref _clientErrors);
+
+    /// <summary>Assignments received (diagnostics).</summary>
+    public long Assignments => Interlocked.Read(ref _assignments);
+
+    /// <summary>Revocations and losses received (diagnostics).</summary>
+    public long Revocations => Interlocked.Read(ref _revocations);
+
+    /// <inheritdoc/>
+    public bool OnLoopThread => Environment.CurrentManagedThreadId == _thread.ManagedThreadId;
+
+    /// <summary>The subscription that was running when this one started, or null.</summary>
+    public ConsumerLoop<TKey, TValue>? Previous { get; private set; }
+
+    /// <summary>True when this subscription failed because <see cref="Previous"/> kept running.</summary>
+    public bool Rejected { get; private set; }
+
+    /// <summary>True once the subscription asked the loop to close.</summary>
+    public bool IsClosing => _closeRequested || _finished.Task.IsCompleted;
+
+    /// <summary>Starts the loop thread.</summary>
+    public void Start() => _thread.Start();
+
+    /// <summary>Queues work for the loop; abandons it when the loop has ended.</summary>
+    public void Post(LoopWork<TKey, TValue> work)
+    {
+        _work.Enqueue(work);
+        if (_finished.Task.IsCompleted)
+        {
+            AbandonWork();
+        }
+    }
+
+    /// <summary>
+    /// Asks the loop to commit acknowledged offsets, leave the group and release the consumer, and waits up to
+    /// <see cref="ReceiverOptions{TKey, TValue}.CloseTimeout"/> (never on the loop thread itself).
+    /// </summary>
+    public void Close()
+    {
+        _closeRequested = true;
+        if (!OnLoopThread && _thread.IsAlive)
+        {
+            _finished.Task.Wait(_options.CloseTimeout);
+        }
+    }
+
+    /// <summary>As <see cref="Close"/>, awaiting instead of blocking.</summary>
+    public Task CloseAsync()
+    {
+        _closeRequested = true;
+        return OnLoopThread ? Task.CompletedTask : _finished.Task.WaitAsync(_options.CloseTimeout).ContinueWith(static _ => { }, TaskScheduler.Default);
+    }
+
+    void IAcknowledgementSink.Acknowledged(ReceiverOffset offset) => _acknowledgements.Enqueue(offset);
+
+    void IAcknowledgementSink.CommitRequested(ReceiverOffset offset, TaskCompletionSource completion) =>
+        Post(new CommitRequest<TKey, TValue>(offset, completion));
+
+    private void Run()
+    {
+        try
+        {
+            WaitForPrevious();
+            _consumer = Build();
+            StartReading();
+            while (!_closeRequested && _failure is null)
+            {
+                ProcessInbox();
+                if (_failure is not null)
+                {
+                    break;
+                }
+
+                CommitIfDue();
+                if (_failure is not null)
+                {
+                    break;
+                }
+
+                ApplyPauses();
+                Poll();
+            }
+        }
+        catch (Exception error)
+        {
+            _failure ??= error;
+        }
+
+        Shutdown();
+    }
+
+    /// <summary>One consumer per receiver at a time: waits for the previous subscription to close and release its consumer.</summary>
+    private void WaitForPrevious()
+    {
+        if (Previous is not { } previous)
+        {
+            return;
+        }
+
+        var deadline = After(DisposalGrace);
+        while (!previous.IsClosing && Now < deadline && !_closeRequested)
+        {
+            Thread.Sleep(5); // not yet the owner of a consumer: nothing to keep alive
+        }
+
+        if (!previous.IsClosing)
+        {
+            Rejected = true;
+            throw KafkaReceiver<TKey, TValue>.AlreadySubscribed();
+        }
+
+        previous.Finished.Wait(_options.CloseTimeout);
+        Previous = null;
+    }
+
+    private IConsumer<TKey, TValue> Build()
+    {
+        var properties = new Dictionary<string, string>(_options.ConsumerProperties)
+        {
+            ["enable.auto.commit"] = "false",
+            ["enable.auto.offset.store"] = "false",
+        };
+        var builder = new ConsumerBuilder<TKey, TValue>(properties)
+            .SetKeyDeserializer(_options.KeyDeserializer)
+            .SetValueDeserializer(_options.ValueDeserializer)
+            .SetErrorHandler(OnClientError);
+        if (_options.Assignment is null)
+        {
+            builder.SetPartitionsAssignedHandler(OnAssigned)
+                .SetPartitionsRevokedHandler(OnRevoked)
+                .SetPartitionsLostHandler(OnLost);
+        }
+
+        return builder.Build();
+    }
+
+    private void StartReading()
+    {
+        if (_options.Topics is { } topics)
+        {
+            _consumer!.Subscribe(topics);
+        }
+        else if (_options.TopicPattern is { } pattern)
+        {
+            _consumer!.Subscribe(pattern);
+        }
+        else
+        {
+            var partitions = _options.Assignment!.Select(p => p.TopicPartition).ToList();
+            var start = Assign(partitions, _options.Assignment!.ToDictionary(p => p.TopicPartition, p => p.Offset));
+            _consumer!.Assign(start);
+        }
+    }
+
+    private void OnClientError(IConsumer<TKey, TValue> consumer, Error error)
+    {
+        if (error.IsFatal)
+        {
+            _failure ??= new KafkaException(error);
+        }
+        else
+        {
+            Interlocked.Increment(ref _clientErrors);
+        }
+    }
+
+    private void ProcessInbox()
+    {
+        while (_acknowledgements.TryDequeue(out var offset))
+        {
+            var partition = offset.Partition!;
+            var deferredBefore = partition.Tracker.Deferred;
+            if (partition.IsRevoked || !partition.Tracker.Acknowledge(offset.Offset))
+            {
+                continue;
+            }
+
+            _unacknowledged--;
+            _deferred += partition.Tracker.Deferred - deferredBefore;
+            _acknowledgedSinceCommit++;
+            _commitRequested |= partition.CommitWaiters.Count > 0;
+        }
+
+        while (_failure is null && _work.TryDequeue(out var work))
+        {
+            work.Run(this);
+        }
+    }
+
+    private void AbandonWork()
+    {
+        var reason = new InvalidOperationException("The receiver's subscription has ended: the consumer is released.");
+        while (_work.TryDequeue(out var work))
+        {
+            work.Abandon(reason);
+        }
+    }
+
+    private void Shutdown()
+    {
+        var consumer = _consumer;
+        if (consumer is not null)
+        {
+            try
+            {
+                if (MayCommit)
+                {
+                    ProcessInbox();
+                    CommitAcknowledged(_assigned.Values.ToList(), retry: false);
+                    if (_options.Assignment is not null && _assigned.Count > 0)
+                    {
+                        Revoke(_assigned.Values.ToList(), commit: false, lost: false);
+                    }
+                }
+            }
+            catch (Exception error)
+            {
+                _failure ??= error;
+            }
+
+            try
+            {
+                consumer.Close();
+            }
+            catch (Exception error) when (error is KafkaException or ObjectDisposedException)
+            {
+            }
+
+            consumer.Dispose();
+        }
+
+        foreach (var partition in _assigned.Values.ToList())
+        {
+            EndOwnership(partition, _failure);
+        }
+
+        _assigned.Clear();
+        _released(this);
+        _finished.TrySetResult();
+        AbandonWork();
+        if (_failure is { } failure)
+        {
+            _sink.Fail(failure);
+        }
+        else
+        {
+            _sink.Complete();
+        }
+    }
+
+    private static long Now => Stopwatch.GetTimestamp();
+
+    private static long After(TimeSpan span) => Now + (long)(span.TotalSeconds * Stopwatch.Frequency);
+}

@@ -1,0 +1,51 @@
+using Confluent.Kafka;
+
+namespace ReactiveKafka;
+
+/// <summary>
+/// A received record: the Confluent <see cref="ConsumeResult{TKey, TValue}"/> and its <see cref="ReceiverOffset"/>, the
+/// handle to acknowledge or commit it.
+/// </summary>
+/// <typeparam name="TKey">The record key type.</typeparam>
+/// <typeparam name="TValue">The record value type.</typeparam>
+public sealed class ReceiverRecord<TKey, TValue>
+{
+    internal ReceiverRecord(ConsumeResult<TKey, TValue> consumeResult, ReceiverOffset offset)
+    {
+        ConsumeResult = consumeResult;
+        Offset = offset;
+    }
+
+    /// <summary>The record as Confluent returned it.</summary>
+    public ConsumeResult<TKey, TValue> ConsumeResult { get; }
+
+    /// <summary>The record's offset, to <see cref="ReceiverOffset.Acknowledge"/> or <see cref="ReceiverOffset.CommitAsync"/>.</summary>
+    public ReceiverOffset Offset { get; }
+
+    /// <summary>The record's topic.</summary>
+    public string Topic => ConsumeResult.Topic;
+
+    /// <summary>The record's partition.</summary>
+    public Partition Partition => ConsumeResult.Partition;
+
+    /// <summary>The record's topic and partition.</summary>
+    public TopicPartition TopicPartition => ConsumeResult.TopicPartition;
+
+    /// <summary>The record's topic, partition and offset.</summary>
+    public TopicPartitionOffset TopicPartitionOffset => ConsumeResult.TopicPartitionOffset;
+
+    /// <summary>The record's key.</summary>
+    public TKey Key => ConsumeResult.Message.Key;
+
+    /// <summary>The record's value.</summary>
+    public TValue Value => ConsumeResult.Message.Value;
+
+    /// <summary>The record's headers.</summary>
+    public Headers Headers => ConsumeResult.Message.Headers;
+
+    /// <summary>The record's timestamp.</summary>
+    public Timestamp Timestamp => ConsumeResult.Message.Timestamp;
+
+    /// <inheritdoc/>
+    public override string ToString() => ConsumeResult.TopicPartitionOffset.ToString();
+}

@@ -1,0 +1,90 @@
+using System.Diagnostics;
+using System.Text;
+using Confluent.Kafka;
+using ReactiveKafka.Tests.Infrastructure;
+
+namespace ReactiveKafka.Tests.Receiver;
+
+/// <summary>Helpers of the receiver tests: consumer settings for quick groups, a raw producer, condition waits.</summary>
+internal static class ReceiverTestKit
+{
+    public static ConsumerConfig ConsumerConfig(BundledBrokerFixture broker, string? group = null) => new()
+    {
+        BootstrapServers = broker.BootstrapServers,
+        GroupId = group ?? "group-" + Guid.NewGuid().ToString("N"),
+        AutoOffsetReset = AutoOffsetReset.Earliest,
+        SessionTimeoutMs = 6000,
+        HeartbeatIntervalMs = 500,
+        MaxPollIntervalMs = 10_000,
+        // Short rejoin waits keep rebalances fast on the test broker.
+        TopicMetadataRefreshIntervalMs = 1000,
+    };
+
+    public static ReceiverOptions<string, string> Options(BundledBrokerFixture broker, string topic, string? group = null) =>
+        new(ConsumerConfig(broker, group)) { Topics = [topic], CommitInterval = TimeSpan.FromMilliseconds(200) };
+
+    /// <summary>Writes <paramref name="count"/> records "k{i}"/"v{i}", round robin over the partitions, and waits for all.</summary>
+    public static void Produce(BundledBrokerFixture broker, string topic, int count, int partitions = 1, int start = 0)
+    {
+        using var producer = new ProducerBuilder<string, string>(new ProducerConfig
+        {
+            BootstrapServers = broker.BootstrapServers,
+            LingerMs = 5,
+            BatchNumMessages = 10_000,
+            QueueBufferingMaxMessages = 1_000_000,
+        }).Build();
+        Exception? failure = null;
+        for (var i = start; i < start + count; i++)
+        {
+            producer.Produce(new TopicPartition(topic, i % partitions), new Message<string, string> { Key = "k" + i, Value = "v" + i }, report =>
+            {
+                if (report.Error.IsError)
+                {
+                    failure ??= new KafkaException(report.Error);
+                }
+            });
+        }
+
+        producer.Flush(TimeSpan.FromSeconds(60));
+        if (failure is not null)
+        {
+            throw failure;
+        }
+    }
+
+    /// <summary>Writes raw bytes as one record's value.</summary>
+    public static void ProduceRaw(BundledBrokerFixture broker, string topic, byte[] value)
+    {
+        using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = broker.BootstrapServers }).Build();
+        producer.Produce(topic, new Message<byte[], byte[]> { Key = Encoding.UTF8.GetBytes("raw"), Value = value });
+        producer.Flush(TimeSpan.FromSeconds(10));
+    }
+
+    /// <summary>The group's committed offsets of <paramref name="topic"/>'s partitions (-1 when none).</summary>
+    public static long[] Committed(BundledBrokerFixture broker, string group, string topic, int partitions = 1)
+    {
+        using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
+        {
+            BootstrapServers = broker.BootstrapServers,
+            GroupId = group,
+        }).Build();
+        return consumer.Committed(Enumerable.Range(0, partitions).Select(p => new TopicPartition(topic, p)), TimeSpan.FromSeconds(10))
+            .Select(o => o.Offset.Value)
+            .ToArray();
+    }
+
+    /// <summary>Waits until <paramref name="condition"/> holds, checking every few milliseconds; throws on timeout.</summary>
+    public static async Task WaitUntil(Func<bool> condition, TimeSpan timeout, string what)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (clock.Elapsed > timeout)
+            {
+                throw new TimeoutException($"Waited {timeout} for: {what}");
+            }
+
+            await Task.Delay(10);
+        }
+    }
+}
