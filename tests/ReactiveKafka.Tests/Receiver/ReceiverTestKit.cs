@@ -8,7 +8,7 @@ namespace ReactiveKafka.Tests.Receiver;
 /// <summary>Helpers of the receiver tests: consumer settings for quick groups, a raw producer, condition waits.</summary>
 internal static class ReceiverTestKit
 {
-    public static ConsumerConfig ConsumerConfig(BundledBrokerFixture broker, string? group = null) => new()
+    public static ConsumerConfig ConsumerConfig(BundledBrokerFixture broker, string? group = null) => new(new Dictionary<string, string> { ["fetch.queue.backoff.ms"] = "10", ["fetch.error.backoff.ms"] = "10" })
     {
         BootstrapServers = broker.BootstrapServers,
         GroupId = group ?? "group-" + Guid.NewGuid().ToString("N"),
@@ -74,14 +74,17 @@ internal static class ReceiverTestKit
     }
 
     /// <summary>Waits until <paramref name="condition"/> holds, checking every few milliseconds; throws on timeout.</summary>
-    public static async Task WaitUntil(Func<bool> condition, TimeSpan timeout, string what)
+    public static Task WaitUntil(Func<bool> condition, TimeSpan timeout, string what) => WaitUntil(condition, timeout, () => what);
+
+    /// <summary>Waits until <paramref name="condition"/> holds; the message (computed on timeout) says what was awaited.</summary>
+    public static async Task WaitUntil(Func<bool> condition, TimeSpan timeout, Func<string> what)
     {
         var clock = Stopwatch.StartNew();
         while (!condition())
         {
             if (clock.Elapsed > timeout)
             {
-                throw new TimeoutException($"Waited {timeout} for: {what}");
+                throw new TimeoutException($"Waited {timeout} for: {what()}");
             }
 
             await Task.Delay(10);

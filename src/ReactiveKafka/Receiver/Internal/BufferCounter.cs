@@ -4,7 +4,7 @@ namespace ReactiveKafka.Receiver.Internal;
 /// Records handed by the consumer loop to a sink and not yet emitted (or skipped) by it, with the peak ever reached.
 /// Thread-safe: the loop adds, the emitting side removes.
 /// </summary>
-internal sealed class BufferCounter
+internal sealed class BufferCounter(long lowWater, Action reachedLowWater)
 {
     private long _count;
     private long _peak;
@@ -22,5 +22,13 @@ internal sealed class BufferCounter
         }
     }
 
-    public void Remove(int records = 1) => Interlocked.Add(ref _count, -records);
+    /// <summary>Removes records; crossing down to the low-water mark wakes the loop.</summary>
+    public void Remove(int records = 1)
+    {
+        var now = Interlocked.Add(ref _count, -records);
+        if (now <= lowWater && now + records > lowWater)
+        {
+            reachedLowWater();
+        }
+    }
 }

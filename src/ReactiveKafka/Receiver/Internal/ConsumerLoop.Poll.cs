@@ -8,9 +8,16 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
     private readonly HashSet<TopicPartition> _paused = [];
     private readonly HashSet<TopicPartition> _userPaused = [];
     private PauseReasons _reasons;
+    private volatile bool _holding;
+    private long _holdingSince;
     private int _unacknowledged;
     private int _deferred;
     private List<ReceiverRecord<TKey, TValue>>? _heldBatch;
+
+    private long _pauses;
+
+    /// <summary>How many times partitions were paused (diagnostics, tests).</summary>
+    public long Pauses => Interlocked.Read(ref _pauses);
 
     /// <summary>The reasons currently pausing the whole assignment (diagnostics, tests).</summary>
     public PauseReasons Reasons => _reasons;
@@ -32,23 +39,35 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
     }
 
     /// <summary>
-    /// Updates the backpressure reason (engaged at a bound, released when every count is at half its bound or below),
-    /// then makes the consumer's paused partitions exactly those the reasons call for.
+    /// Updates the backpressure state, then makes the consumer's paused partitions exactly those the reasons call for.
     /// </summary>
+    /// <remarks>
+    /// At a bound the loop first only holds (takes no records; librdkafka stops fetching by itself when its queue
+    /// fills): pausing purges librdkafka's prefetched records and costs a fetch round trip on resume, so a subscriber
+    /// that catches up quickly is not made to pay it. If the bound still holds after <see cref="HoldBeforePause"/>,
+    /// the backpressure reason pauses the assignment and polling goes on. Either ends when every count is at half its
+    /// bound or below.
+    /// </remarks>
     private void ApplyPauses()
     {
         var buffered = Buffer.Count;
         var full = buffered >= _options.BufferSize
             || (_tracking && (_unacknowledged >= _options.MaxUnacknowledged || _deferred >= _options.MaxDeferredCommits));
-        var drained = buffered <= _options.BufferSize / 2
-            && (!_tracking || (_unacknowledged <= _options.MaxUnacknowledged / 2 && _deferred <= _options.MaxDeferredCommits / 2));
-        if (full)
+        var drained = Drained(buffered);
+        if (full && !_holding)
+        {
+            _holding = true;
+            _holdingSince = Now;
+        }
+        else if (drained && _holding)
+        {
+            _holding = false;
+            _reasons &= ~PauseReasons.Backpressure;
+        }
+
+        if (_holding && Now - _holdingSince >= _holdBeforePauseTicks)
         {
             _reasons |= PauseReasons.Backpressure;
-        }
-        else if (drained)
-        {
-            _reasons &= ~PauseReasons.Backpressure;
         }
 
         List<TopicPartition>? pause = null, resume = null;
@@ -69,6 +88,7 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
         {
             _consumer!.Pause(pause);
             _paused.UnionWith(pause);
+            Interlocked.Increment(ref _pauses);
         }
 
         if (resume is not null)
@@ -84,10 +104,32 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
 
     private bool ShouldPause(TopicPartition partition) => _reasons != PauseReasons.None || _userPaused.Contains(partition);
 
+    private bool Drained(long buffered) => buffered <= _options.BufferSize / 2
+        && (!_tracking || (_unacknowledged <= _options.MaxUnacknowledged / 2 && _deferred <= _options.MaxDeferredCommits / 2));
+
+    /// <summary>True while a bound holds and the partitions are not paused yet: wait for room instead of polling.</summary>
+    private bool HoldingWithoutPause => _holding && _reasons == PauseReasons.None;
+
+    /// <summary>
+    /// Waits (without polling) until the subscriber frees room, an acknowledgement or work item arrives, the close is
+    /// requested, or the poll timeout passes; it never outlasts <see cref="HoldBeforePause"/>, after which polling
+    /// resumes with the partitions paused.
+    /// </summary>
+    private void WaitForRoom()
+    {
+        _wake.Reset();
+        if (!_acknowledgements.IsEmpty || !_work.IsEmpty || _closeRequested || Drained(Buffer.Count))
+        {
+            return;
+        }
+
+        _wake.Wait(_options.PollTimeout);
+    }
+
     /// <summary>How many more records may be taken now.</summary>
     private int Room()
     {
-        if (_reasons != PauseReasons.None)
+        if (_reasons != PauseReasons.None || _holding)
         {
             return 0;
         }

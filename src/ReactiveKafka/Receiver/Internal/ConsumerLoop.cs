@@ -27,6 +27,8 @@ internal sealed partial class ConsumerLoop<TKey, TValue> : IAcknowledgementSink,
     private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Dictionary<TopicPartition, PartitionState> _assigned = [];
     private readonly Thread _thread;
+    private readonly ManualResetEventSlim _wake = new();
+    private readonly long _holdBeforePauseTicks;
     private IConsumer<TKey, TValue>? _consumer;
     private volatile bool _closeRequested;
     private Exception? _failure;
@@ -53,6 +55,14 @@ internal sealed partial class ConsumerLoop<TKey, TValue> : IAcknowledgementSink,
         _sink = sink;
         _atMostOnce = atMostOnce;
         _tracking = sink.TracksAcknowledgements && !atMostOnce;
+        Buffer = new BufferCounter(options.BufferSize / 2, () => _wake.Set());
+        var hold = HoldBeforePause;
+        if (options.ConsumerProperties.TryGetValue("max.poll.interval.ms", out var maxPoll) && int.TryParse(maxPoll, out var maxPollMs))
+        {
+            hold = TimeSpan.FromMilliseconds(Math.Min(hold.TotalMilliseconds, maxPollMs / 4.0));
+        }
+
+        _holdBeforePauseTicks = (long)(hold.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
         _thread = new Thread(Run)
         {
             IsBackground = true,
@@ -61,7 +71,13 @@ internal sealed partial class ConsumerLoop<TKey, TValue> : IAcknowledgementSink,
     }
 
     /// <summary>Records handed to the sink and not yet emitted.</summary>
-    public BufferCounter Buffer { get; } = new();
+    public BufferCounter Buffer { get; }
+
+    /// <summary>
+    /// How long a reached bound only holds the loop (no records taken, partitions not paused) before the partitions are
+    /// paused: one second, or a quarter of <c>max.poll.interval.ms</c> when that is less.
+    /// </summary>
+    public static TimeSpan HoldBeforePause { get; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Completes when the consumer is closed and released.</summary>
     public Task Finished => _finished.Task;
@@ -100,6 +116,7 @@ internal sealed partial class ConsumerLoop<TKey, TValue> : IAcknowledgementSink,
     public void Post(LoopWork<TKey, TValue> work)
     {
         _work.Enqueue(work);
+        _wake.Set();
         if (_finished.Task.IsCompleted)
         {
             AbandonWork();
@@ -113,6 +130,7 @@ internal sealed partial class ConsumerLoop<TKey, TValue> : IAcknowledgementSink,
     public void Close()
     {
         _closeRequested = true;
+        _wake.Set();
         if (!OnLoopThread && _thread.IsAlive)
         {
             _finished.Task.Wait(_options.CloseTimeout);
@@ -123,10 +141,18 @@ internal sealed partial class ConsumerLoop<TKey, TValue> : IAcknowledgementSink,
     public Task CloseAsync()
     {
         _closeRequested = true;
+        _wake.Set();
         return OnLoopThread ? Task.CompletedTask : _finished.Task.WaitAsync(_options.CloseTimeout).ContinueWith(static _ => { }, TaskScheduler.Default);
     }
 
-    void IAcknowledgementSink.Acknowledged(ReceiverOffset offset) => _acknowledgements.Enqueue(offset);
+    void IAcknowledgementSink.Acknowledged(ReceiverOffset offset)
+    {
+        _acknowledgements.Enqueue(offset);
+        if (_holding)
+        {
+            _wake.Set();
+        }
+    }
 
     void IAcknowledgementSink.CommitRequested(ReceiverOffset offset, TaskCompletionSource completion) =>
         Post(new CommitRequest<TKey, TValue>(offset, completion));
@@ -153,6 +179,12 @@ internal sealed partial class ConsumerLoop<TKey, TValue> : IAcknowledgementSink,
                 }
 
                 ApplyPauses();
+                if (HoldingWithoutPause)
+                {
+                    WaitForRoom();
+                    continue;
+                }
+
                 Poll();
             }
         }
