@@ -1,0 +1,145 @@
+using System.Buffers.Binary;
+using ReactiveKafka.Protocol.Records;
+
+namespace ReactiveKafka.Broker.Groups;
+
+/// <summary>A committed offset as the store keeps it.</summary>
+/// <param name="Offset">The committed offset.</param>
+/// <param name="LeaderEpoch">The committed leader epoch, or -1.</param>
+/// <param name="Metadata">The client's metadata (empty when none).</param>
+/// <param name="CommitTimestamp">When it was committed.</param>
+/// <param name="ExpireTimestamp">An explicit expiry (OffsetCommit v2–4 retention time), or null for the broker's retention.</param>
+internal sealed record CommittedOffset(long Offset, int LeaderEpoch, string Metadata, DateTimeOffset CommitTimestamp, DateTimeOffset? ExpireTimestamp = null);
+
+/// <summary>What the store remembers of a group besides its offsets, so that it survives a restart as an Empty group.</summary>
+/// <param name="ProtocolType">The protocol type, or null for an offsets-only group.</param>
+/// <param name="GenerationId">The last generation.</param>
+internal sealed record StoredGroup(string? ProtocolType, int GenerationId);
+
+/// <summary>
+/// One entry of the <c>__consumer_offsets</c> log. Framing on disk:
+/// <c>int32 LE payload length | uint32 LE CRC32C(payload) | payload</c>; the payload starts with a
+/// one-byte kind and then the kind's fields (strings 7-bit-length-prefixed UTF-8, integers little endian).
+/// </summary>
+internal abstract record OffsetLogRecord(string GroupId)
+{
+    /// <summary>The largest payload the reader accepts; anything larger is a torn or corrupt frame.</summary>
+    public const int MaxPayloadLength = 1 << 20;
+
+    /// <summary>The frame header: payload length and CRC.</summary>
+    public const int HeaderLength = 8;
+
+    private enum Kind : byte
+    {
+        Commit = 1,
+        OffsetTombstone = 2,
+        Group = 3,
+        GroupTombstone = 4,
+    }
+
+    /// <summary>A committed offset.</summary>
+    public sealed record Commit(string GroupId, GroupTopicPartition Partition, CommittedOffset Value) : OffsetLogRecord(GroupId);
+
+    /// <summary>Removes one partition's offset (expiry or topic deletion).</summary>
+    public sealed record OffsetTombstone(string GroupId, GroupTopicPartition Partition) : OffsetLogRecord(GroupId);
+
+    /// <summary>The group's protocol type and generation.</summary>
+    public sealed record Group(string GroupId, StoredGroup Value) : OffsetLogRecord(GroupId);
+
+    /// <summary>Removes the group and all its offsets.</summary>
+    public sealed record GroupTombstone(string GroupId) : OffsetLogRecord(GroupId);
+
+    /// <summary>Encodes this record as a complete frame.</summary>
+    public byte[] ToFrame()
+    {
+        using var payload = new MemoryStream();
+        using (var writer = new BinaryWriter(payload, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            writer.Write(new byte[HeaderLength]);
+            WritePayload(writer);
+        }
+
+        var frame = payload.ToArray();
+        var body = frame.AsSpan(HeaderLength);
+        BinaryPrimitives.WriteInt32LittleEndian(frame, body.Length);
+        BinaryPrimitives.WriteUInt32LittleEndian(frame.AsSpan(4), Crc32C.Compute(body));
+        return frame;
+    }
+
+    /// <summary>Decodes a payload whose CRC was already checked; throws <see cref="InvalidDataException"/> when malformed.</summary>
+    public static OffsetLogRecord FromPayload(byte[] payload)
+    {
+        try
+        {
+            using var reader = new BinaryReader(new MemoryStream(payload), System.Text.Encoding.UTF8);
+            var kind = (Kind)reader.ReadByte();
+            var groupId = reader.ReadString();
+            return kind switch
+            {
+                Kind.Commit => new Commit(groupId, ReadPartition(reader), new CommittedOffset(
+                    reader.ReadInt64(),
+                    reader.ReadInt32(),
+                    reader.ReadString(),
+                    DateTimeOffset.FromUnixTimeMilliseconds(reader.ReadInt64()),
+                    reader.ReadInt64() is var expire and >= 0 ? DateTimeOffset.FromUnixTimeMilliseconds(expire) : null)),
+                Kind.OffsetTombstone => new OffsetTombstone(groupId, ReadPartition(reader)),
+                Kind.Group => new Group(groupId, new StoredGroup(reader.ReadBoolean() ? reader.ReadString() : null, reader.ReadInt32())),
+                Kind.GroupTombstone => new GroupTombstone(groupId),
+                _ => throw new InvalidDataException($"Unknown offset log record kind {kind}."),
+            };
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new InvalidDataException("Truncated offset log record.", e);
+        }
+    }
+
+    private void WritePayload(BinaryWriter writer)
+    {
+        switch (this)
+        {
+            case Commit c:
+                Begin(writer, Kind.Commit);
+                WritePartition(writer, c.Partition);
+                writer.Write(c.Value.Offset);
+                writer.Write(c.Value.LeaderEpoch);
+                writer.Write(c.Value.Metadata);
+                writer.Write(c.Value.CommitTimestamp.ToUnixTimeMilliseconds());
+                writer.Write(c.Value.ExpireTimestamp?.ToUnixTimeMilliseconds() ?? -1L);
+                break;
+            case OffsetTombstone t:
+                Begin(writer, Kind.OffsetTombstone);
+                WritePartition(writer, t.Partition);
+                break;
+            case Group g:
+                Begin(writer, Kind.Group);
+                writer.Write(g.Value.ProtocolType is not null);
+                if (g.Value.ProtocolType is not null)
+                {
+                    writer.Write(g.Value.ProtocolType);
+                }
+
+                writer.Write(g.Value.GenerationId);
+                break;
+            case GroupTombstone:
+                Begin(writer, Kind.GroupTombstone);
+                break;
+            default:
+                throw new InvalidOperationException($"Unknown record {GetType().Name}.");
+        }
+    }
+
+    private void Begin(BinaryWriter writer, Kind kind)
+    {
+        writer.Write((byte)kind);
+        writer.Write(GroupId);
+    }
+
+    private static void WritePartition(BinaryWriter writer, GroupTopicPartition partition)
+    {
+        writer.Write(partition.Topic);
+        writer.Write(partition.Partition);
+    }
+
+    private static GroupTopicPartition ReadPartition(BinaryReader reader) => new(reader.ReadString(), reader.ReadInt32());
+}
