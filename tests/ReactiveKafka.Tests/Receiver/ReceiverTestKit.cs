@@ -8,9 +8,11 @@ namespace ReactiveKafka.Tests.Receiver;
 /// <summary>Helpers of the receiver tests: consumer settings for quick groups, a raw producer, condition waits.</summary>
 internal static class ReceiverTestKit
 {
-    public static ConsumerConfig ConsumerConfig(BundledBrokerFixture broker, string? group = null) => new(new Dictionary<string, string> { ["fetch.queue.backoff.ms"] = "10", ["fetch.error.backoff.ms"] = "10" })
+    public static ConsumerConfig ConsumerConfig(BundledBrokerFixture broker, string? group = null) => ConsumerConfig(broker.BootstrapServers, group);
+
+    public static ConsumerConfig ConsumerConfig(string bootstrapServers, string? group = null) => new(new Dictionary<string, string> { ["fetch.queue.backoff.ms"] = "10", ["fetch.error.backoff.ms"] = "10" })
     {
-        BootstrapServers = broker.BootstrapServers,
+        BootstrapServers = bootstrapServers,
         GroupId = group ?? "group-" + Guid.NewGuid().ToString("N"),
         AutoOffsetReset = AutoOffsetReset.Earliest,
         SessionTimeoutMs = 6000,
@@ -24,11 +26,15 @@ internal static class ReceiverTestKit
         new(ConsumerConfig(broker, group)) { Topics = [topic], CommitInterval = TimeSpan.FromMilliseconds(200) };
 
     /// <summary>Writes <paramref name="count"/> records "k{i}"/"v{i}", round robin over the partitions, and waits for all.</summary>
-    public static void Produce(BundledBrokerFixture broker, string topic, int count, int partitions = 1, int start = 0)
+    public static void Produce(BundledBrokerFixture broker, string topic, int count, int partitions = 1, int start = 0) =>
+        Produce(broker.BootstrapServers, topic, count, partitions, start);
+
+    /// <summary>As the other overload, against any bootstrap servers.</summary>
+    public static void Produce(string bootstrapServers, string topic, int count, int partitions = 1, int start = 0)
     {
         using var producer = new ProducerBuilder<string, string>(new ProducerConfig
         {
-            BootstrapServers = broker.BootstrapServers,
+            BootstrapServers = bootstrapServers,
             LingerMs = 5,
             BatchNumMessages = 10_000,
             QueueBufferingMaxMessages = 1_000_000,

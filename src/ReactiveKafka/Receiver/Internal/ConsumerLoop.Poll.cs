@@ -159,7 +159,17 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
         var timeout = _options.PollTimeout;
         while (_failure is null)
         {
-            var result = Consume(timeout);
+            ConsumeResult<TKey, TValue>? result;
+            try
+            {
+                result = Consume(timeout);
+            }
+            catch (ConsumeException) when (batch is not null && !_atMostOnce)
+            {
+                Deliver(batch); // the records before a bad one are emitted before the error
+                throw;
+            }
+
             timeout = TimeSpan.Zero;
             if (result is null)
             {

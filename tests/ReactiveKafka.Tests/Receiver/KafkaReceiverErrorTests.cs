@@ -1,0 +1,121 @@
+using System.Reactive.Linq;
+using System.Text;
+using Confluent.Kafka;
+using Confluent.Kafka.Admin;
+using ReactiveKafka.Broker;
+using ReactiveKafka.Tests.Infrastructure;
+using static ReactiveKafka.Tests.Receiver.ReceiverTestKit;
+using Xunit;
+
+namespace ReactiveKafka.Tests.Receiver;
+
+/// <summary>What ends a sequence (bad records, commits failing for good) and what does not (a broker away for a while).</summary>
+public sealed class KafkaReceiverErrorTests(BundledBrokerFixture broker) : IClassFixture<BundledBrokerFixture>
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task Receive_UndeserializableValue_EndsWithErrorNamingTopicPartitionAndOffset()
+    {
+        var topic = await broker.CreateTopicAsync();
+        ProduceRaw(broker, topic, [0, 0, 0, 1]);
+        ProduceRaw(broker, topic, [0, 0, 0, 2]);
+        ProduceRaw(broker, topic, Encoding.UTF8.GetBytes("abc")); // three bytes: not an int
+        var options = new ReceiverOptions<string, int>(ConsumerConfig(broker)) { Topics = [topic] };
+        var received = new List<int>();
+
+        var error = await Assert.ThrowsAsync<ConsumeException>(async () =>
+            await KafkaReceiver.Create(options).Receive().Do(r => received.Add(r.Value)).Timeout(Timeout));
+
+        Assert.Equal([1, 2], received);
+        Assert.Equal(ErrorCode.Local_ValueDeserialization, error.Error.Code);
+        Assert.Contains($"topic '{topic}' partition 0 offset 2", error.Message);
+        Assert.Equal(2, error.ConsumerRecord.Offset.Value);
+    }
+
+    [Fact]
+    public async Task CommitAsync_TopicDeleted_RetriesThenEndsTheSequenceWithTheError()
+    {
+        var topic = await broker.CreateTopicAsync();
+        Produce(broker, topic, 1);
+        var options = Options(broker, topic) with
+        {
+            Topics = null,
+            Assignment = [new TopicPartitionOffset(topic, 0, Offset.Beginning)],
+            MaxCommitAttempts = 3,
+            CommitRetryInterval = TimeSpan.FromMilliseconds(100),
+        };
+        var receiver = KafkaReceiver.Create(options);
+        var records = receiver.Receive().Replay();
+        using var connection = records.Connect();
+        var record = await records.FirstAsync().Timeout(Timeout);
+        using (var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = broker.BootstrapServers }).Build())
+        {
+            await admin.DeleteTopicsAsync([topic]);
+        }
+
+        var commitError = await Assert.ThrowsAsync<KafkaException>(() => record.Offset.CommitAsync(TestContext.Current.CancellationToken).WaitAsync(Timeout, TestContext.Current.CancellationToken));
+        var sequenceError = await Assert.ThrowsAsync<KafkaException>(async () => await records.LastAsync().Timeout(Timeout));
+
+        Assert.Equal(ErrorCode.UnknownTopicOrPart, commitError.Error.Code);
+        Assert.Same(commitError, sequenceError);
+        Assert.Contains("3 attempt(s)", sequenceError.Message);
+    }
+
+    [Fact]
+    public async Task Receive_BrokerStoppedAndRestarted_SequenceSurvivesAndResumes()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "reactivekafka-tests", Guid.NewGuid().ToString("N"));
+        var first = await KafkaBroker.StartAsync(new BrokerOptions { DataDirectory = directory, Listener = "127.0.0.1:0", FlushPolicy = BrokerFlushPolicy.OperatingSystem }, TestContext.Current.CancellationToken);
+        var listener = first.BootstrapServers;
+        KafkaBroker? second = null;
+        try
+        {
+            var topic = "survive-" + Guid.NewGuid().ToString("N");
+            using (var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = listener }).Build())
+            {
+                await admin.CreateTopicsAsync([new TopicSpecification { Name = topic, NumPartitions = 1, ReplicationFactor = 1 }]);
+            }
+
+            Produce(listener, topic, 5);
+            var config = ConsumerConfig(listener);
+            config.ReconnectBackoffMaxMs = 500;
+            var receiver = KafkaReceiver.Create(new ReceiverOptions<string, string>(config) { Topics = [topic] });
+            var values = new List<string>();
+            Exception? ended = null;
+            using var subscription = receiver.Receive().Subscribe(
+                r =>
+                {
+                    lock (values)
+                    {
+                        values.Add(r.Value);
+                    }
+
+                    r.Offset.Acknowledge();
+                },
+                e => ended = e,
+                () => ended = new InvalidOperationException("completed"));
+            await WaitUntil(() => { lock (values) { return values.Count == 5; } }, Timeout, "the first records");
+
+            await first.DisposeAsync();
+            var errorsBefore = receiver.Loop!.ClientErrors;
+            await WaitUntil(() => receiver.Loop.ClientErrors > errorsBefore + 1, Timeout, "the client reporting the broker down (and retrying)");
+            Assert.Null(ended);
+
+            second = await KafkaBroker.StartAsync(new BrokerOptions { DataDirectory = directory, Listener = listener, FlushPolicy = BrokerFlushPolicy.OperatingSystem }, TestContext.Current.CancellationToken);
+            Produce(listener, topic, 5, start: 5);
+            await WaitUntil(() => { lock (values) { return values.Count >= 10; } }, Timeout, () => $"records after the restart ({values.Count}, ended: {ended})");
+            Assert.Null(ended);
+            Assert.Equal(Enumerable.Range(0, 10).Select(i => "v" + i), values.Distinct());
+        }
+        finally
+        {
+            if (second is not null)
+            {
+                await second.DisposeAsync();
+            }
+
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+}
