@@ -26,8 +26,13 @@ namespace ReactiveKafka;
 /// <typeparam name="TValue">The record value type.</typeparam>
 public sealed record SenderOptions<TKey, TValue>
 {
-    /// <summary>The default of <see cref="MaxInFlight"/>: 1024 records.</summary>
-    public const int DefaultMaxInFlight = 1024;
+    /// <summary>
+    /// The default of <see cref="MaxInFlight"/>: 8192 records. A stream's throughput is at most about
+    /// <c>MaxInFlight / round trip</c>, and librdkafka holds a batch up to <c>linger.ms</c> (default 5 ms) before
+    /// sending it: measured on the bundled broker with 16-byte records, 512 in flight gave ~85 k records/s,
+    /// 4096 ~530 k, 8192 ~590 k (the raw producer, unbounded, ~0.7–1.2 M).
+    /// </summary>
+    public const int DefaultMaxInFlight = 8192;
 
     /// <summary>The largest accepted <see cref="MaxInFlight"/>: librdkafka's own queue limit (10 million messages).</summary>
     public const int MaxMaxInFlight = 10_000_000;

