@@ -12,6 +12,9 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
     private long _nextIntervalCommit;
     private long _commits;
 
+    /// <summary>The last failed commit's error (diagnostics).</summary>
+    public Error? LastCommitError { get; private set; }
+
     /// <summary>Successful commit calls (diagnostics).</summary>
     public long Commits => Interlocked.Read(ref _commits);
 
@@ -111,6 +114,7 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
             return;
         }
 
+        LastCommitError = error;
         if (!retry)
         {
             return;
