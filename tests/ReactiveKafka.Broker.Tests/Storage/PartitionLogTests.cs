@@ -280,6 +280,14 @@ public sealed class PartitionLogTests : IDisposable
         Assert.Equal(2, log.SegmentCount);
         Assert.Equal(12, log.LogStartOffset);
         Assert.Equal(ErrorCode.OffsetOutOfRange, log.Read(0, 1000, log.HighWatermark).Error);
+
+        // A rolled segment's background fsync holds a reference; its files go when that is released.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (Directory.GetFiles(Dir, "*.log").Length != 2 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        }
+
         Assert.Equal(2, Directory.GetFiles(Dir, "*.log").Length);
         Assert.Equal(Enumerable.Range(6, 4).Select(i => i * 2L), ReadAll(log).Select(h => h.BaseOffset));
     }
