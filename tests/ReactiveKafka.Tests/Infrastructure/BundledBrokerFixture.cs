@@ -1,63 +1,33 @@
-using System.Runtime.CompilerServices;
 using Confluent.Kafka;
-using Confluent.Kafka.Admin;
 using ReactiveKafka.Broker;
+using ReactiveKafka.Testing;
+using ReactiveKafka.Testing.Xunit;
 using Xunit;
 
 namespace ReactiveKafka.Tests.Infrastructure;
 
 /// <summary>
-/// One bundled broker per test class (an xunit class fixture), listening on a free loopback port with its data in a
-/// temporary directory that is deleted on dispose. Helpers: a unique topic per test (created through the
-/// AdminClient) and reading records back with a raw Confluent consumer. To be replaced by ReactiveKafka.Testing.
+/// One broker per test class (an xunit class fixture) from ReactiveKafka.Testing: the bundled broker by default, or
+/// whatever <c>REACTIVEKAFKA_TEST_BROKER</c> names (a container, an external cluster), so that the SDK's own tests run
+/// unchanged against each. Where the chosen broker cannot run here, the tests report skipped with the reason.
+/// Helpers: a unique (prefixed, cleaned-up) topic per test, reading records back with a raw Confluent consumer.
 /// </summary>
-public sealed class BundledBrokerFixture : IAsyncLifetime
+public sealed class BundledBrokerFixture : KafkaBrokerFixture
 {
-    private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), "reactivekafka-tests", Guid.NewGuid().ToString("N"));
-    private KafkaBroker? _broker;
-
-    public KafkaBroker Broker => _broker ?? throw new InvalidOperationException("The broker is not started.");
-
+    /// <summary>The broker's bootstrap servers (skips the calling test when the broker is unavailable).</summary>
     public string BootstrapServers => Broker.BootstrapServers;
 
-    public async ValueTask InitializeAsync()
+    /// <inheritdoc />
+    protected override KafkaTestBrokerOptions CreateOptions() => new()
     {
-        _broker = await KafkaBroker.StartAsync(new BrokerOptions
-        {
-            DataDirectory = _dataDirectory,
-            Listener = "127.0.0.1:0",
-            // Tests need throughput, not power-loss durability (which the broker's own tests cover).
-            FlushPolicy = BrokerFlushPolicy.OperatingSystem,
-        });
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_broker is not null)
-        {
-            await _broker.DisposeAsync();
-        }
-
-        try
-        {
-            Directory.Delete(_dataDirectory, recursive: true);
-        }
-        catch (DirectoryNotFoundException)
-        {
-        }
-    }
+        // Tests need throughput, not power-loss durability (which the broker's own tests cover).
+        ConfigureBundled = o => o with { FlushPolicy = BrokerFlushPolicy.OperatingSystem },
+    };
 
     public ProducerConfig ProducerConfig() => new() { BootstrapServers = BootstrapServers, LingerMs = 5 };
 
-    /// <summary>Creates a topic named after the calling test plus a unique suffix.</summary>
-    public async Task<string> CreateTopicAsync(int partitions = 1, [CallerMemberName] string test = "")
-    {
-        var prefix = Sanitize(test);
-        var name = $"{(prefix.Length > 150 ? prefix[..150] : prefix)}-{Guid.NewGuid():N}";
-        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = BootstrapServers }).Build();
-        await admin.CreateTopicsAsync([new TopicSpecification { Name = name, NumPartitions = partitions, ReplicationFactor = 1 }]);
-        return name;
-    }
+    /// <summary>Creates a unique topic for the calling test (prefixed, and deleted afterwards on an external cluster).</summary>
+    public Task<string> CreateTopicAsync(int partitions = 1) => Broker.CreateTopicAsync(partitions);
 
     /// <summary>
     /// Reads every partition of <paramref name="topic"/> from the beginning until <paramref name="done"/> holds for the
@@ -108,6 +78,4 @@ public sealed class BundledBrokerFixture : IAsyncLifetime
         return consumer.QueryWatermarkOffsets(new TopicPartition(topic, partition), TimeSpan.FromSeconds(10)).High.Value;
     }
 
-    private static string Sanitize(string name) =>
-        new(name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_').ToArray());
 }
