@@ -1,48 +1,58 @@
+using System.Reactive.Linq;
 using Confluent.Kafka;
+using ReactiveKafka;
 using ReactiveKafka.Broker;
 
-// The quick start: start the bundled broker in-process, publish a few records, read them back.
+// The quick start: start the bundled broker in-process, publish an observable sequence of orders with
+// KafkaSender, then subscribe to the topic as an observable with KafkaReceiver and run an Rx pipeline over it,
+// acknowledging each record once it has been processed.
 var dataDirectory = Path.Combine(Path.GetTempPath(), "reactivekafka-quickstart-" + Guid.NewGuid().ToString("N")[..8]);
-await using (var broker = await KafkaBroker.StartAsync(new BrokerOptions { DataDirectory = dataDirectory, Listener = "127.0.0.1:0" }))
+const string topic = "orders";
+const int orderCount = 20;
+
+await using (var broker = await KafkaBroker.StartAsync(new BrokerOptions { DataDirectory = dataDirectory, Listener = "127.0.0.1:0", DefaultPartitions = 3 }))
 {
     Console.WriteLine($"Bundled broker listening on {broker.BootstrapServers} (data in {dataDirectory})");
-    const string topic = "quickstart";
 
-    using (var producer = new ProducerBuilder<string, string>(new ProducerConfig { BootstrapServers = broker.BootstrapServers, Acks = Acks.All }).Build())
+    // Publish: an observable of records in, an observable of per-record results out (with our correlation: the order number).
+    await using (var sender = KafkaSender.Create(new SenderOptions<string, string>(new ProducerConfig { BootstrapServers = broker.BootstrapServers, Acks = Acks.All })))
     {
-        for (var i = 1; i <= 5; i++)
-        {
-            var result = await producer.ProduceAsync(topic, new Message<string, string> { Key = $"key-{i}", Value = $"hello #{i}" });
-            Console.WriteLine($"sent     {result.Message.Key} => {result.Message.Value} at {result.TopicPartitionOffset}");
-        }
+        var orders = Observable.Range(1, orderCount)
+            .Select(i => new SenderRecord<string, string, int>(topic, $"customer-{i % 4}", i % 3 == 0 ? $"order {i}: paid" : $"order {i}: open", i));
+        await sender.Send(orders)
+            .Do(result => Console.WriteLine($"sent     order {result.Correlation,2} -> {result.TopicPartitionOffset}"))
+            .LastAsync();
     }
 
-    using var consumer = new ConsumerBuilder<string, string>(new ConsumerConfig
+    // Subscribe: the topic as an observable; a LINQ pipeline keeps the paid orders and groups them in twos.
+    var receiver = KafkaReceiver.Create(new ReceiverOptions<string, string>(new ConsumerConfig
     {
         BootstrapServers = broker.BootstrapServers,
         GroupId = "quickstart",
         AutoOffsetReset = AutoOffsetReset.Earliest,
-    }).Build();
-    consumer.Subscribe(topic);
-    var received = 0;
-    var deadline = DateTime.UtcNow.AddSeconds(30);
-    while (received < 5 && DateTime.UtcNow < deadline)
-    {
-        var record = consumer.Consume(TimeSpan.FromSeconds(1));
-        if (record is null)
+    })
+    { Topics = [topic] });
+
+    var seen = 0;
+    var paid = await receiver.Receive()
+        .Do(record =>
         {
-            continue;
-        }
+            seen++;
+            record.Offset.Acknowledge();            // processed: committable once everything before it is too
+        })
+        .Where(record => record.Value.EndsWith("paid", StringComparison.Ordinal))
+        .Select(record => $"{record.Key}: {record.Value}")
+        .Take(orderCount / 3)
+        .Buffer(2)
+        .Do(pair => Console.WriteLine($"received [{string.Join(" | ", pair)}]"))
+        .SelectMany(pair => pair)
+        .ToList()
+        .Timeout(TimeSpan.FromSeconds(30));
 
-        received++;
-        Console.WriteLine($"received {record.Message.Key} => {record.Message.Value} at {record.TopicPartitionOffset}");
-    }
-
-    consumer.Commit();
-    consumer.Close();
-    if (received < 5)
+    Console.WriteLine($"{paid.Count} paid orders out of the {seen} records read; offsets committed on the way out.");
+    if (paid.Count != orderCount / 3)
     {
-        Console.Error.WriteLine($"Only {received} of 5 records came back within 30 s.");
+        Console.Error.WriteLine($"Expected {orderCount / 3} paid orders.");
         return 1;
     }
 }
