@@ -34,21 +34,33 @@ await using (var broker = await KafkaBroker.StartAsync(new BrokerOptions { DataD
     { Topics = [topic] });
 
     var seen = 0;
-    var paid = await receiver.Receive()
+    var paid = new List<string>();
+    var enough = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+    var subscription = receiver.Receive()
         .Do(record =>
         {
-            seen++;
+            Interlocked.Increment(ref seen);
             record.Offset.Acknowledge();            // processed: committable once everything before it is too
         })
         .Where(record => record.Value.EndsWith("paid", StringComparison.Ordinal))
         .Select(record => $"{record.Key}: {record.Value}")
-        .Take(orderCount / 3)
         .Buffer(2)
-        .Do(pair => Console.WriteLine($"received [{string.Join(" | ", pair)}]"))
-        .SelectMany(pair => pair)
-        .ToList()
-        .Timeout(TimeSpan.FromSeconds(30));
+        .Subscribe(
+            pair =>
+            {
+                Console.WriteLine($"received [{string.Join(" | ", pair)}]");
+                paid.AddRange(pair);
+                if (paid.Count >= orderCount / 3)
+                {
+                    enough.TrySetResult();
+                }
+            },
+            error => enough.TrySetException(error));
 
+    await enough.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+    // Disposing the subscription commits the acknowledged offsets, leaves the group and closes the consumer.
+    subscription.Dispose();
     Console.WriteLine($"{paid.Count} paid orders out of the {seen} records read; offsets committed on the way out.");
     if (paid.Count != orderCount / 3)
     {
