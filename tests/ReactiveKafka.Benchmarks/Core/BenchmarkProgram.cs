@@ -1,0 +1,110 @@
+using System.Diagnostics;
+using ReactiveKafka.Benchmarks.Scenarios;
+
+namespace ReactiveKafka.Benchmarks.Core;
+
+/// <summary>Parses the command line, runs the scenarios, prints the table, writes the JSON.</summary>
+public static class BenchmarkProgram
+{
+    public static IReadOnlyList<IScenario> All { get; } =
+    [
+        new SenderScenario(),
+        new ReceiverScenario(),
+        new BrokerProduceScenario(),
+        new BrokerConsumeScenario(),
+        new LargeRecordsScenario(),
+        new LatencyScenario(),
+        new ReceiverMemoryScenario(),
+        new BrokerMemoryScenario(),
+        new RecoveryScenario(),
+    ];
+
+    public static async Task<int> MainAsync(string[] args)
+    {
+        if (args.Length > 0 && args[0] == ReceiverMemoryScenario.ProbeArgument)
+        {
+            // A child process of receiver-memory: its own working set is the measurement.
+            return await ReceiverMemoryScenario.ProbeAsync(args[1..]);
+        }
+
+        BenchSettings settings;
+        try
+        {
+            settings = BenchSettings.Parse(args);
+        }
+        catch (BenchSettings.HelpRequested)
+        {
+            Console.WriteLine(BenchSettings.Usage);
+            return 0;
+        }
+        catch (ArgumentException ex)
+        {
+            Console.Error.WriteLine($"error: {ex.Message}");
+            Console.Error.WriteLine(BenchSettings.Usage);
+            return 2;
+        }
+
+        List<IScenario> selected;
+        if (settings.Scenarios.Contains("all"))
+        {
+            selected = [.. All];
+        }
+        else
+        {
+            selected = [];
+            foreach (var name in settings.Scenarios)
+            {
+                var scenario = All.FirstOrDefault(s => s.Name == name);
+                if (scenario is null)
+                {
+                    Console.Error.WriteLine($"error: unknown scenario '{name}'.");
+                    Console.Error.WriteLine(BenchSettings.Usage);
+                    return 2;
+                }
+
+                selected.Add(scenario);
+            }
+        }
+
+        var results = new List<ScenarioResult>();
+        var failures = new List<string>();
+        var total = Stopwatch.StartNew();
+        var work = Path.Combine(Path.GetTempPath(), $"reactivekafka-bench-{Environment.ProcessId}");
+        Directory.CreateDirectory(work);
+        await using (var context = new BenchContext(settings, work))
+        {
+            foreach (var scenario in selected)
+            {
+                Console.Error.WriteLine($"== {scenario.Name}: {scenario.Description}");
+                var clock = Stopwatch.StartNew();
+                try
+                {
+                    var result = await scenario.RunAsync(context);
+                    results.Add(result);
+                    Console.Error.WriteLine($"== {scenario.Name} done in {clock.Elapsed.TotalSeconds:0.0} s: {result.Checked} (target {result.Target})");
+                }
+                catch (Exception ex)
+                {
+                    failures.Add($"{scenario.Name}: {ex.GetType().Name}: {ex.Message}");
+                    Console.Error.WriteLine($"== {scenario.Name} FAILED after {clock.Elapsed.TotalSeconds:0.0} s: {ex}");
+                }
+            }
+        }
+
+        Console.WriteLine();
+        Console.WriteLine(Report.Markdown(results, settings));
+        Console.WriteLine($"Total time: {total.Elapsed.TotalSeconds:0} s");
+        if (settings.JsonFile is not null)
+        {
+            Report.WriteJson(settings.JsonFile, results, settings);
+            Console.Error.WriteLine($"JSON written to {settings.JsonFile}");
+        }
+
+        foreach (var failure in failures)
+        {
+            Console.Error.WriteLine($"FAILED {failure}");
+        }
+
+        return failures.Count == 0 ? 0 : 1;
+    }
+}

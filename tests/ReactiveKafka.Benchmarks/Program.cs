@@ -1,0 +1,4 @@
+using ReactiveKafka.Benchmarks;
+using ReactiveKafka.Benchmarks.Core;
+
+return await BenchmarkProgram.MainAsync(args);

@@ -1,0 +1,71 @@
+using System.Diagnostics;
+using System.Reactive.Linq;
+using Confluent.Kafka;
+using ReactiveKafka.Benchmarks.Core;
+
+namespace ReactiveKafka.Benchmarks.Scenarios;
+
+/// <summary>KafkaSender.Send vs raw IProducer.Produce with a delivery handler: same broker, same config, 100 B records.</summary>
+public sealed class SenderScenario : IScenario
+{
+    private const int ValueSize = 100;
+    private const int Partitions = 4;
+
+    public string Name => "sender";
+
+    public string Description => "KafkaSender.Send vs raw Produce + delivery handler, 100 B records";
+
+    public async Task<ScenarioResult> RunAsync(BenchContext context)
+    {
+        var count = context.Settings.Count(1_000_000);
+        await using var server = await BrokerServer.StartAsync(context.NewDirectory("sender"), flush: "os", partitions: Partitions);
+        var value = Clients.Payload(ValueSize);
+        var config = Clients.ProducerConfig(server.BootstrapServers);
+        var topic = Clients.Topic("sender");
+        Clients.Fill(server.BootstrapServers, topic, 10, ValueSize); // creates the topic
+
+        async Task<double> Sender(int run)
+        {
+            await using var sender = KafkaSender.Create(new SenderOptions<Null, byte[]>(config) { MaxInFlight = config.QueueBufferingMaxMessages ?? 100_000 });
+            var records = Observable.Range(0, count).Select(i => new SenderRecord<Null, byte[], int>(topic, null!, value, i));
+            var failures = 0L;
+            var clock = Stopwatch.StartNew();
+            await sender.Send(records).Do(r =>
+            {
+                if (!r.IsSuccess)
+                {
+                    failures++;
+                }
+            }).LastOrDefaultAsync();
+            var elapsed = clock.Elapsed;
+            if (failures > 0)
+            {
+                throw new InvalidOperationException($"{failures} sends failed");
+            }
+
+            return count / elapsed.TotalSeconds;
+        }
+
+        Task<double> Raw(int run) => Task.Run(() =>
+        {
+            using var producer = new ProducerBuilder<Null, byte[]>(config).Build();
+            var elapsed = Clients.ProduceAll(producer, topic, count, value);
+            return count / elapsed.TotalSeconds;
+        });
+
+        var (a, b, ratios) = await context.AlternateAsync("KafkaSender", Sender, "raw Produce", Raw, warmups: context.Smoke ? 0 : 1);
+        var ratio = Stats.Median(ratios);
+        return new ScenarioResult
+        {
+            Name = Name,
+            Sizes = $"{count:N0} × {ValueSize} B, {Partitions} partitions, acks=all, linger 5 ms, standalone broker --flush os",
+            A = new SideResult("KafkaSender", "rec/s", a),
+            B = new SideResult("raw Produce", "rec/s", b),
+            Ratios = ratios,
+            Target = "ratio ≥ 0.95",
+            Checked = $"median ratio {Report.F(ratio)}",
+            Met = context.Smoke ? null : ratio >= 0.95,
+            Notes = { $"KafkaSender MaxInFlight = queue.buffering.max.messages ({config.QueueBufferingMaxMessages:N0}), the raw producer's bound; time from first send to last result." },
+        };
+    }
+}
