@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Reactive.Threading.Tasks;
 using Confluent.Kafka;
 using ReactiveKafka.Testing;
 using ReactiveKafka.Testing.Kinds;
@@ -52,6 +53,33 @@ public sealed class ContainerBrokerTests
             var produced = delivered.Where(d => d.Partition.Value == partition.Key).Select(d => d.Offset.Value);
             Assert.Equal(produced, partition.Select(r => r.Offset.Value));
         }
+    }
+
+    [Fact]
+    public async Task BundledImage_SenderToReceiver_Round_Trip()
+    {
+        await using var broker = await StartOrSkipAsync(KafkaTestBrokerOptions.BundledImage);
+        var ct = TestContext.Current.CancellationToken;
+        var topic = await broker.CreateTopicAsync(partitions: 2, cancellationToken: ct);
+        await using var sender = KafkaSender.Create(new SenderOptions<string, string>(broker.CreateProducerConfig()));
+
+        var results = await System.Reactive.Linq.Observable.ToList(sender.Send(System.Reactive.Linq.Observable.Select(
+            System.Reactive.Linq.Observable.Range(0, 20), i => new SenderRecord<string, string, int>(topic, $"key-{i}", $"value-{i}", i))))
+            .ToTask(ct).WaitAsync(ConsumeTimeout, ct);
+        var receiver = KafkaReceiver.Create(new ReceiverOptions<string, string>(broker.CreateConsumerConfig()) { Topics = [topic] });
+        var received = new List<string>();
+        await foreach (var record in receiver.ReceiveAsync(ct).WithCancellation(ct))
+        {
+            received.Add(record.Value);
+            record.Offset.Acknowledge();
+            if (received.Count == 20)
+            {
+                break;
+            }
+        }
+
+        Assert.All(results, r => Assert.True(r.IsSuccess, r.Exception?.Message));
+        Assert.Equal(Enumerable.Range(0, 20).Select(i => $"value-{i}").Order(), received.Order());
     }
 
     [Fact]
