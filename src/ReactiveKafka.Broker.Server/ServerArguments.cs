@@ -23,6 +23,7 @@ internal sealed record ServerArguments
           --flush durable|interval|os when data is fsync'd (default durable: acks=all survives kill -9)
           --flush-interval-ms N       fsync interval for --flush interval (default 1000)
           --max-request-bytes N       largest request accepted (default 104857600)
+          --max-message-bytes N       largest record batch accepted (default 1048588)
           --max-connections N         most client connections at once (default 1000)
           --log-level LEVEL           trace|debug|information|warning|error (default information)
           --help                      show this text
@@ -54,6 +55,8 @@ internal sealed record ServerArguments
 
     public int MaxRequestBytes { get; init; } = 100 * 1024 * 1024;
 
+    public int MaxMessageBytes { get; init; } = 1024 * 1024 + 12;
+
     public int MaxConnections { get; init; } = 1000;
 
     public LogLevel LogLevel { get; init; } = LogLevel.Information;
@@ -83,6 +86,7 @@ internal sealed record ServerArguments
                 "--flush" => result with { Flush = ParseFlush(Value()) },
                 "--flush-interval-ms" => result with { FlushIntervalMs = Int() },
                 "--max-request-bytes" => result with { MaxRequestBytes = Int() },
+                "--max-message-bytes" => result with { MaxMessageBytes = Int() },
                 "--max-connections" => result with { MaxConnections = Int() },
                 "--log-level" => result with { LogLevel = Enum.TryParse<LogLevel>(Value(), ignoreCase: true, out var level) ? level : throw new ArgumentException($"--log-level: unknown level '{args[i]}'.") },
                 _ => throw new ArgumentException($"Unknown option '{name}'."),
@@ -115,6 +119,7 @@ internal sealed record ServerArguments
         FlushPolicy = Flush,
         FlushInterval = TimeSpan.FromMilliseconds(FlushIntervalMs),
         MaxRequestSize = MaxRequestBytes,
+        MaxMessageBytes = MaxMessageBytes,
         MaxConnections = MaxConnections,
         LoggerFactory = loggerFactory,
     };

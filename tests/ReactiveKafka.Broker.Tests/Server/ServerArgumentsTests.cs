@@ -1,0 +1,59 @@
+using ReactiveKafka.Broker.Server;
+using Xunit;
+
+namespace ReactiveKafka.Broker.Tests.Server;
+
+public sealed class ServerArgumentsTests
+{
+    [Fact]
+    public void Parse_EveryOption_MapsToBrokerOptions()
+    {
+        var arguments = ServerArguments.Parse([
+            "--data-dir", "/tmp/d", "--listen", "127.0.0.1:0", "--advertised", "example:9", "--node-id", "3", "--partitions", "4",
+            "--no-auto-create", "--segment-bytes", "20000", "--retention-ms", "-1", "--retention-bytes", "100000", "--flush", "os",
+            "--flush-interval-ms", "50", "--max-request-bytes", "4096", "--max-message-bytes", "2048", "--max-connections", "7", "--log-level", "warning"]);
+
+        var options = arguments.ToOptions(Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
+
+        Assert.Equal("/tmp/d", options.DataDirectory);
+        Assert.Equal("127.0.0.1:0", options.Listener);
+        Assert.Equal("example:9", options.AdvertisedListener);
+        Assert.Equal(3, options.NodeId);
+        Assert.Equal(4, options.DefaultPartitions);
+        Assert.False(options.AutoCreateTopics);
+        Assert.Equal(20000, options.SegmentBytes);
+        Assert.Null(options.Retention);
+        Assert.Equal(100000, options.RetentionBytes);
+        Assert.Equal(BrokerFlushPolicy.OperatingSystem, options.FlushPolicy);
+        Assert.Equal(TimeSpan.FromMilliseconds(50), options.FlushInterval);
+        Assert.Equal(4096, options.MaxRequestSize);
+        Assert.Equal(2048, options.MaxMessageBytes);
+        Assert.Equal(7, options.MaxConnections);
+        Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Warning, arguments.LogLevel);
+        options.Validate();
+    }
+
+    [Fact]
+    public void Parse_NoArguments_BindsToLoopback()
+    {
+        var arguments = ServerArguments.Parse([]);
+
+        Assert.StartsWith("127.0.0.1:", arguments.Listen);
+        Assert.False(arguments.ShowHelp);
+    }
+
+    [Theory]
+    [InlineData("--bogus")]
+    [InlineData("--partitions", "many")]
+    [InlineData("--flush", "sometimes")]
+    [InlineData("--data-dir")]
+    public void Parse_BadArguments_ThrowNamingTheOption(params string[] args)
+    {
+        var error = Assert.Throws<ArgumentException>(() => ServerArguments.Parse(args));
+
+        Assert.Contains(args[0], error.Message);
+    }
+
+    [Fact]
+    public void Parse_Help_ShowsHelp() => Assert.True(ServerArguments.Parse(["--help"]).ShowHelp);
+}
