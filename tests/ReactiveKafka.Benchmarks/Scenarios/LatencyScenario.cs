@@ -62,7 +62,7 @@ public sealed class LatencyScenario : IScenario
             return Stats.Percentile(sorted, 0.99);
         }
 
-        var (a, b, ratios) = await context.AlternateAsync("KafkaSender→KafkaReceiver", Reactive, "raw producer→consumer", Raw, warmups: 0);
+        var (a, b, ratios) = await context.AlternateAsync("KafkaSender→KafkaReceiver", Reactive, "raw producer→consumer", Raw, warmups: context.Smoke ? 0 : 1);
         var p99 = Stats.Median(a);
         var result = new ScenarioResult
         {
