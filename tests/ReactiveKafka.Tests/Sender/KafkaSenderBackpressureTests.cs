@@ -33,6 +33,7 @@ public sealed class KafkaSenderBackpressureTests(BundledBrokerFixture broker) : 
         var peakWorkingSet = workingSetBefore;
         var managedBefore = GC.GetTotalMemory(forceFullCollection: true);
         var peakManaged = managedBefore;
+        var peakLive = managedBefore;
         using var sampler = new Timer(_ =>
         {
             process.Refresh();
@@ -50,6 +51,13 @@ public sealed class KafkaSenderBackpressureTests(BundledBrokerFixture broker) : 
                 if (ahead > maxAhead)
                 {
                     maxAhead = ahead;
+                }
+
+                // What the sender holds is the live heap, not the garbage a busy machine has not collected yet:
+                // measure it with a full collection every 100k records.
+                if (i % 100_000 == 50_000)
+                {
+                    peakLive = Math.Max(peakLive, GC.GetTotalMemory(forceFullCollection: true));
                 }
 
                 return new SenderRecord<Null, byte[], int>(topic, null!, payload, i);
@@ -79,10 +87,10 @@ public sealed class KafkaSenderBackpressureTests(BundledBrokerFixture broker) : 
             $"{count} records in {stopwatch.Elapsed.TotalSeconds:F1} s ({count / stopwatch.Elapsed.TotalSeconds:F0} rec/s); " +
             $"peak in flight {sender.PeakInFlight} (bound {maxInFlight}); source ahead of results at most {maxAhead}; " +
             $"working set {workingSetBefore / 1048576} MiB before, peak {peakWorkingSet / 1048576} MiB; " +
-            $"managed heap {managedBefore / 1048576} MiB before, peak {peakManaged / 1048576} MiB");
+            $"managed heap {managedBefore / 1048576} MiB before, peak {peakManaged / 1048576} MiB (live after a full collection: peak {peakLive / 1048576} MiB)");
         // Memory is bounded by the window, not the source: an unbounded buffer of a million records would need
         // hundreds of MiB of managed heap.
-        Assert.True(peakManaged - managedBefore < 64L * 1024 * 1024, $"managed heap grew by {(peakManaged - managedBefore) / 1048576} MiB");
+        Assert.True(peakLive - managedBefore < 64L * 1024 * 1024, $"live managed heap grew by {(peakLive - managedBefore) / 1048576} MiB");
     }
 
     [Fact]
