@@ -18,6 +18,10 @@ namespace ReactiveKafka;
 /// <see cref="Assignment"/>) are checked by <see cref="KafkaReceiver.Create{TKey, TValue}(ReceiverOptions{TKey, TValue})"/>.
 /// </para>
 /// <para>
+/// Unless set, <c>fetch.queue.backoff.ms</c> defaults to 10 ms instead of librdkafka's 1000 ms, which otherwise caps
+/// throughput at about 200k records/s and stalls every resume for a second.
+/// </para>
+/// <para>
 /// The receiver owns offset storage and commits: it sets <c>enable.auto.commit</c> and <c>enable.auto.offset.store</c>
 /// to false itself and commits only acknowledged offsets. Setting either property to true is rejected.
 /// </para>
