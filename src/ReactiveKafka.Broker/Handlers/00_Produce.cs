@@ -101,6 +101,18 @@ internal sealed class ProduceHandler(BrokerContext broker) : RequestHandler<Prod
                 result.ErrorCode = (short)ErrorCode.RequestTimedOut;
                 result.ErrorMessage = $"The records were appended but not yet flushed to disk within the request timeout of {timeoutMs} ms.";
             }
+            catch (IOException ex)
+            {
+                // The fsync failed: the log is offline, as Kafka takes a log directory offline on a storage error.
+                result.ErrorCode = (short)ErrorCode.KafkaStorageError;
+                result.ErrorMessage = $"Flushing the records to disk failed: {ex.Message}";
+            }
+            catch (ObjectDisposedException)
+            {
+                // The partition was deleted or the broker is stopping while the records waited for their flush.
+                result.ErrorCode = (short)ErrorCode.NotLeaderOrFollower;
+                result.ErrorMessage = "The partition was closed before the records were flushed to disk.";
+            }
         }
 
         return response;

@@ -18,6 +18,9 @@ namespace ReactiveKafka.Broker.Handlers;
 /// </summary>
 internal sealed class FetchHandler(BrokerContext broker) : RequestHandler<FetchRequest, FetchResponse>
 {
+    /// <summary>The most record bytes one fetch response carries: Kafka's default <c>fetch.max.bytes</c> (55 MiB).</summary>
+    private const int MaxResponseBytes = 55 * 1024 * 1024;
+
     /// <inheritdoc />
     protected override ValueTask<FetchResponse?> HandleAsync(RequestContext context, FetchRequest request)
     {
@@ -94,7 +97,8 @@ internal sealed class FetchHandler(BrokerContext broker) : RequestHandler<FetchR
         var response = new FetchResponse { SessionId = 0 };
         long total = 0;
         var hasError = false;
-        var responseBudget = request.MaxBytes > 0 ? request.MaxBytes : int.MaxValue;
+        // A client may ask for up to 2 GiB; like Kafka's fetch.max.bytes, the broker caps what one response holds.
+        var responseBudget = Math.Min(request.MaxBytes > 0 ? request.MaxBytes : int.MaxValue, MaxResponseBytes);
         foreach (var topic in request.Topics)
         {
             var topicResponse = new FetchResponse.FetchableTopicResponse { Topic = topic.Topic, TopicId = topic.TopicId };

@@ -102,8 +102,11 @@ internal sealed class AlterConfigsHandler(BrokerContext broker) : RequestHandler
         {
             Responses = request.Resources.Select(r =>
             {
+                var repeated = r.Configs.GroupBy(c => c.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1)?.Key;
                 var result = r.ResourceType != ConfigResourceType.Topic
                     ? (ErrorCode.InvalidRequest, $"Only topic configs (resource type 2) can be altered, not type {r.ResourceType}.")
+                    : repeated is not null
+                    ? (ErrorCode.InvalidRequest, $"Config '{repeated}' is given more than once.")
                     : Alter(r.ResourceName, r.Configs.Where(c => c.Value is not null).ToDictionary(c => c.Name, c => c.Value!, StringComparer.Ordinal), request.ValidateOnly);
                 return new AlterConfigsResponse.AlterConfigsResourceResponse
                 {

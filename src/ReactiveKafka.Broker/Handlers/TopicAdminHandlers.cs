@@ -27,6 +27,13 @@ internal sealed class CreateTopicsHandler(BrokerContext broker) : RequestHandler
                 continue;
             }
 
+            if (topic.Configs.GroupBy(c => c.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } repeated)
+            {
+                result.ErrorCode = (short)ErrorCode.InvalidRequest;
+                result.ErrorMessage = $"Config '{repeated.Key}' is given more than once.";
+                continue;
+            }
+
             var configs = topic.Configs.ToDictionary(c => c.Name, c => c.Value ?? "", StringComparer.Ordinal);
             var created = broker.Topics.CreateTopic(topic.Name, partitions, configs, request.ValidateOnly);
             result.ErrorCode = (short)created.Error;

@@ -61,12 +61,15 @@ internal sealed class ClientConnection
         }
     }
 
-    /// <summary>Serves the connection until the client or the broker closes it.</summary>
+    /// <summary>Serves the connection until the client or the broker closes it. Never throws.</summary>
     public async Task RunAsync()
     {
         await using var stream = new NetworkStream(_socket, ownsSocket: true);
         var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, leaveOpen: true));
         var writer = PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true));
+
+        // The write loop catches everything and closes the connection when it stops, which also wakes a read loop
+        // blocked on a full response queue.
         var writeLoop = WriteLoopAsync(writer);
         try
         {
@@ -83,25 +86,46 @@ internal sealed class ClientConnection
         {
             _logger.LogWarning("Closing connection {Id} from {Host}: malformed request: {Reason}", _id, _clientHost, ex.Message);
         }
+        catch (Exception ex)
+        {
+            _logger.LogError(ex, "Closing connection {Id} from {Host}: the read loop failed", _id, _clientHost);
+        }
         finally
         {
             _responses.Writer.TryComplete();
-        }
-
-        try
-        {
             await writeLoop.ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
-        {
-            _logger.LogDebug("Connection {Id} write loop ended: {Reason}", _id, ex.Message);
-        }
-        finally
-        {
             _closed.Cancel();
+            ReleaseUnwritten();
             await reader.CompleteAsync().ConfigureAwait(false);
             await writer.CompleteAsync().ConfigureAwait(false);
             _closed.Dispose();
+        }
+    }
+
+    // Responses the write loop never reached (it stopped early): their handlers end on the connection's cancellation;
+    // each frame goes back to the pool only once its handler is done with it.
+    private void ReleaseUnwritten()
+    {
+        while (_responses.Reader.TryRead(out var pending))
+        {
+            _ = ReleaseWhenDoneAsync(pending);
+        }
+
+        static async Task ReleaseWhenDoneAsync(PendingResponse pending)
+        {
+            try
+            {
+                await pending.Response.ConfigureAwait(false);
+            }
+            catch
+            {
+                // The connection is gone; nobody is waiting for this response or its error.
+            }
+            finally
+            {
+                pending.Context.ReleaseResponseResources();
+                ArrayPool<byte>.Shared.Return(pending.Frame);
+            }
         }
     }
 
@@ -191,10 +215,7 @@ internal sealed class ClientConnection
                 body = ReadOnlyMemory<byte>.Empty;
             }
 
-            var faults = _broker.Faults;
-            ValueTask<IKafkaMessage?> response = faults.IsActive
-                ? faults.InterceptAsync(context, handler, body)
-                : handler.HandleAsync(context, body);
+            var response = Invoke(handler, context, body);
             handed = true;
             await _responses.Writer.WriteAsync(new PendingResponse(context, handler, response, frame), token).ConfigureAwait(false);
         }
@@ -207,7 +228,43 @@ internal sealed class ClientConnection
         }
     }
 
+    // A handler that throws synchronously (anything but a malformed body) fails its own response, which the write loop
+    // logs before it closes the connection, rather than tearing the read loop down.
+    private ValueTask<IKafkaMessage?> Invoke(IRequestHandler handler, RequestContext context, ReadOnlyMemory<byte> body)
+    {
+        try
+        {
+            var faults = _broker.Faults;
+            return faults.IsActive ? faults.InterceptAsync(context, handler, body) : handler.HandleAsync(context, body);
+        }
+        catch (Exception ex) when (ex is not ProtocolException)
+        {
+            return ValueTask.FromException<IKafkaMessage?>(ex);
+        }
+    }
+
     private async Task WriteLoopAsync(PipeWriter writer)
+    {
+        try
+        {
+            await WriteResponsesAsync(writer).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            _logger.LogDebug("Connection {Id} from {Host}: write loop ended: {Reason}", _id, _clientHost, ex.Message);
+        }
+        catch (Exception ex)
+        {
+            _logger.LogError(ex, "Closing connection {Id} from {Host}: writing a response failed", _id, _clientHost);
+        }
+        finally
+        {
+            // However the loop ended, the connection ends with it.
+            Abort();
+        }
+    }
+
+    private async Task WriteResponsesAsync(PipeWriter writer)
     {
         using var scratch = new ProtocolWriter(4096);
         var responses = _responses.Reader;
@@ -215,6 +272,16 @@ internal sealed class ClientConnection
         {
             while (responses.TryRead(out var pending))
             {
+                // Send what is ready before waiting on a slow response (a long poll, a rebalance, an fsync).
+                if (!pending.Response.IsCompleted && writer.UnflushedBytes > 0)
+                {
+                    if ((await writer.FlushAsync(_closed.Token).ConfigureAwait(false)).IsCompleted)
+                    {
+                        ReleaseAfterFailure(pending);
+                        return;
+                    }
+                }
+
                 IKafkaMessage? body;
                 try
                 {
@@ -224,22 +291,26 @@ internal sealed class ClientConnection
                 {
                     _logger.LogWarning("Closing connection {Id} from {Host}: malformed {Api} v{Version} request: {Reason}",
                         _id, _clientHost, pending.Context.ApiKey, pending.Context.ApiVersion, ex.Message);
+                    pending.Context.ReleaseResponseResources();
                     Abort();
                     return;
                 }
                 catch (OperationCanceledException) when (_closed.IsCancellationRequested)
                 {
+                    pending.Context.ReleaseResponseResources();
                     return;
                 }
                 catch (InjectedConnectionCloseException ex)
                 {
                     _logger.LogInformation("Closing connection {Id} from {Host}: {Reason}", _id, _clientHost, ex.Message);
+                    pending.Context.ReleaseResponseResources();
                     Abort();
                     return;
                 }
                 catch (Exception ex)
                 {
                     _logger.LogError(ex, "Closing connection {Id}: {Api} v{Version} handler failed", _id, pending.Context.ApiKey, pending.Context.ApiVersion);
+                    pending.Context.ReleaseResponseResources();
                     Abort();
                     return;
                 }
@@ -265,10 +336,31 @@ internal sealed class ClientConnection
                 }
             }
 
-            var flush = await writer.FlushAsync(_closed.Token).ConfigureAwait(false);
-            if (flush.IsCompleted)
+            if ((await writer.FlushAsync(_closed.Token).ConfigureAwait(false)).IsCompleted)
             {
                 return;
+            }
+        }
+    }
+
+    private static void ReleaseAfterFailure(PendingResponse pending)
+    {
+        _ = Release(pending);
+
+        static async Task Release(PendingResponse pending)
+        {
+            try
+            {
+                await pending.Response.ConfigureAwait(false);
+            }
+            catch
+            {
+                // The connection is closing; the response has nowhere to go.
+            }
+            finally
+            {
+                pending.Context.ReleaseResponseResources();
+                ArrayPool<byte>.Shared.Return(pending.Frame);
             }
         }
     }

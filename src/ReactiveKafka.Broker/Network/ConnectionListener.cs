@@ -105,23 +105,44 @@ internal sealed class ConnectionListener : IAsyncDisposable
             {
                 client = await listening.AcceptAsync(_stopping.Token).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException)
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
             {
                 return;
             }
-
-            if (_connections.Count >= _broker.Options.MaxConnections)
+            catch (SocketException ex)
             {
-                _logger.LogWarning("Refusing a connection from {Remote}: MaxConnections ({Max}) reached", client.RemoteEndPoint, _broker.Options.MaxConnections);
-                client.Dispose();
+                if (_stopping.IsCancellationRequested || !ReferenceEquals(Volatile.Read(ref _socket), listening))
+                {
+                    return; // stopped or paused: the socket was closed on purpose
+                }
+
+                // A transient failure (out of file descriptors, a connection aborted before it was accepted): keep serving.
+                _logger.LogWarning("Accepting a connection failed ({Error}); retrying", ex.SocketErrorCode);
+                await Task.Delay(100).ConfigureAwait(false);
                 continue;
             }
 
-            client.NoDelay = true;
-            var id = Interlocked.Increment(ref _nextId);
-            var connection = new ClientConnection(client, _broker, id, _stopping.Token);
-            _connections[id] = connection;
-            _connectionTasks[id] = RunConnectionAsync(connection);
+            try
+            {
+                if (_connections.Count >= _broker.Options.MaxConnections)
+                {
+                    _logger.LogWarning("Refusing a connection from {Remote}: MaxConnections ({Max}) reached", client.RemoteEndPoint, _broker.Options.MaxConnections);
+                    client.Dispose();
+                    continue;
+                }
+
+                client.NoDelay = true;
+                var id = Interlocked.Increment(ref _nextId);
+                var connection = new ClientConnection(client, _broker, id, _stopping.Token);
+                _connections[id] = connection;
+                _connectionTasks[id] = RunConnectionAsync(connection);
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            {
+                // The peer went away between accept and set-up.
+                _logger.LogDebug("Dropping a connection that closed during set-up: {Reason}", ex.Message);
+                client.Dispose();
+            }
         }
     }
 
