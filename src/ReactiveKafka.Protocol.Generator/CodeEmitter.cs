@@ -198,8 +198,7 @@ internal sealed class CodeEmitter
         var tagged = TaggedFields(model, context);
         if (tagged.Count == 0)
         {
-            _out.Line("writer.WriteUnsignedVarint((uint)(UnknownTaggedFields?.Count ?? 0));");
-            _out.Line("writer.WriteUnknownTaggedFields(UnknownTaggedFields);");
+            _out.Line("writer.WriteTaggedFieldSection(UnknownTaggedFields);");
             return;
         }
 
@@ -403,34 +402,33 @@ internal sealed class CodeEmitter
     private void EmitReadTaggedSection(StructModel model, VersionRange context)
     {
         var tagged = TaggedFields(model, context);
+        if (tagged.Count == 0)
+        {
+            _out.Line("result.UnknownTaggedFields = reader.ReadUnknownTaggedFields();");
+            return;
+        }
+
         _out.Line("List<RawTaggedField>? unknown = null;");
         _out.Line("var taggedCount = reader.ReadTaggedFieldCount();");
         _out.Open("for (var tagIndex = 0; tagIndex < taggedCount; tagIndex++)");
         _out.Line("var (tag, size) = reader.ReadTaggedFieldHeader();");
-        if (tagged.Count == 0)
+        _out.Line("var start = reader.Position;");
+        _out.Open("switch (tag)");
+        foreach (var field in tagged)
         {
-            _out.Line("reader.ReadUnknownTaggedField(tag, size, ref unknown);");
-        }
-        else
-        {
-            _out.Line("var start = reader.Position;");
-            _out.Open("switch (tag)");
-            foreach (var field in tagged)
-            {
-                var versions = field.TaggedVersions.Intersect(field.Versions);
-                var present = versions.Condition(context);
-                _out.Open(present == "true" ? $"case {field.Tag}:" : $"case {field.Tag} when {present}:");
-                EmitReadValue(field, $"result.{field.Name}", versions.Intersect(context));
-                _out.Line("reader.EnsureTaggedFieldConsumed(tag, start, size);");
-                _out.Line("break;");
-                _out.Close();
-            }
-
-            _out.Line("default:");
-            _out.Line("    reader.ReadUnknownTaggedField(tag, size, ref unknown);");
-            _out.Line("    break;");
+            var versions = field.TaggedVersions.Intersect(field.Versions);
+            var present = versions.Condition(context);
+            _out.Open(present == "true" ? $"case {field.Tag}:" : $"case {field.Tag} when {present}:");
+            EmitReadValue(field, $"result.{field.Name}", versions.Intersect(context));
+            _out.Line("reader.EnsureTaggedFieldConsumed(tag, start, size);");
+            _out.Line("break;");
             _out.Close();
         }
+
+        _out.Line("default:");
+        _out.Line("    reader.ReadUnknownTaggedField(tag, size, ref unknown);");
+        _out.Line("    break;");
+        _out.Close();
 
         _out.Close();
         _out.Line("result.UnknownTaggedFields = unknown;");

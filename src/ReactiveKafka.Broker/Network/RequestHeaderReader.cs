@@ -24,13 +24,7 @@ internal static class RequestHeaderReader
         clientId = reader.ReadNullableString(compact: false);
         if (isFlexibleHeader)
         {
-            List<RawTaggedField>? ignored = null;
-            var count = reader.ReadTaggedFieldCount();
-            for (var i = 0; i < count; i++)
-            {
-                var (tag, size) = reader.ReadTaggedFieldHeader();
-                reader.ReadUnknownTaggedField(tag, size, ref ignored);
-            }
+            reader.ReadUnknownTaggedFields();
         }
     }
 }

@@ -46,8 +46,7 @@ public sealed partial class AddOffsetsToTxnResponse : IKafkaApiMessage<AddOffset
         writer.WriteInt16(ErrorCode);
         if (version >= 3)
         {
-            writer.WriteUnsignedVarint((uint)(UnknownTaggedFields?.Count ?? 0));
-            writer.WriteUnknownTaggedFields(UnknownTaggedFields);
+            writer.WriteTaggedFieldSection(UnknownTaggedFields);
         }
     }
 
@@ -67,14 +66,7 @@ public sealed partial class AddOffsetsToTxnResponse : IKafkaApiMessage<AddOffset
         result.ErrorCode = reader.ReadInt16();
         if (version >= 3)
         {
-            List<RawTaggedField>? unknown = null;
-            var taggedCount = reader.ReadTaggedFieldCount();
-            for (var tagIndex = 0; tagIndex < taggedCount; tagIndex++)
-            {
-                var (tag, size) = reader.ReadTaggedFieldHeader();
-                reader.ReadUnknownTaggedField(tag, size, ref unknown);
-            }
-            result.UnknownTaggedFields = unknown;
+            result.UnknownTaggedFields = reader.ReadUnknownTaggedFields();
         }
         return result;
     }

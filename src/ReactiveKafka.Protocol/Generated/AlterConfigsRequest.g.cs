@@ -52,8 +52,7 @@ public sealed partial class AlterConfigsRequest : IKafkaApiMessage<AlterConfigsR
         writer.WriteBoolean(ValidateOnly);
         if (version >= 2)
         {
-            writer.WriteUnsignedVarint((uint)(UnknownTaggedFields?.Count ?? 0));
-            writer.WriteUnknownTaggedFields(UnknownTaggedFields);
+            writer.WriteTaggedFieldSection(UnknownTaggedFields);
         }
     }
 
@@ -88,14 +87,7 @@ public sealed partial class AlterConfigsRequest : IKafkaApiMessage<AlterConfigsR
         result.ValidateOnly = reader.ReadBoolean();
         if (version >= 2)
         {
-            List<RawTaggedField>? unknown = null;
-            var taggedCount = reader.ReadTaggedFieldCount();
-            for (var tagIndex = 0; tagIndex < taggedCount; tagIndex++)
-            {
-                var (tag, size) = reader.ReadTaggedFieldHeader();
-                reader.ReadUnknownTaggedField(tag, size, ref unknown);
-            }
-            result.UnknownTaggedFields = unknown;
+            result.UnknownTaggedFields = reader.ReadUnknownTaggedFields();
         }
         return result;
     }
@@ -137,8 +129,7 @@ public sealed partial class AlterConfigsRequest : IKafkaApiMessage<AlterConfigsR
             }
             if (version >= 2)
             {
-                writer.WriteUnsignedVarint((uint)(UnknownTaggedFields?.Count ?? 0));
-                writer.WriteUnknownTaggedFields(UnknownTaggedFields);
+                writer.WriteTaggedFieldSection(UnknownTaggedFields);
             }
         }
 
@@ -169,14 +160,7 @@ public sealed partial class AlterConfigsRequest : IKafkaApiMessage<AlterConfigsR
             }
             if (version >= 2)
             {
-                List<RawTaggedField>? unknown = null;
-                var taggedCount = reader.ReadTaggedFieldCount();
-                for (var tagIndex = 0; tagIndex < taggedCount; tagIndex++)
-                {
-                    var (tag, size) = reader.ReadTaggedFieldHeader();
-                    reader.ReadUnknownTaggedField(tag, size, ref unknown);
-                }
-                result.UnknownTaggedFields = unknown;
+                result.UnknownTaggedFields = reader.ReadUnknownTaggedFields();
             }
             return result;
         }
@@ -207,8 +191,7 @@ public sealed partial class AlterConfigsRequest : IKafkaApiMessage<AlterConfigsR
             writer.WriteString(Value, version >= 2);
             if (version >= 2)
             {
-                writer.WriteUnsignedVarint((uint)(UnknownTaggedFields?.Count ?? 0));
-                writer.WriteUnknownTaggedFields(UnknownTaggedFields);
+                writer.WriteTaggedFieldSection(UnknownTaggedFields);
             }
         }
 
@@ -223,14 +206,7 @@ public sealed partial class AlterConfigsRequest : IKafkaApiMessage<AlterConfigsR
             result.Value = reader.ReadNullableString(version >= 2);
             if (version >= 2)
             {
-                List<RawTaggedField>? unknown = null;
-                var taggedCount = reader.ReadTaggedFieldCount();
-                for (var tagIndex = 0; tagIndex < taggedCount; tagIndex++)
-                {
-                    var (tag, size) = reader.ReadTaggedFieldHeader();
-                    reader.ReadUnknownTaggedField(tag, size, ref unknown);
-                }
-                result.UnknownTaggedFields = unknown;
+                result.UnknownTaggedFields = reader.ReadUnknownTaggedFields();
             }
             return result;
         }

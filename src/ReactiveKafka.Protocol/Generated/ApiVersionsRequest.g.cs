@@ -52,8 +52,7 @@ public sealed partial class ApiVersionsRequest : IKafkaApiMessage<ApiVersionsReq
         }
         if (version >= 3)
         {
-            writer.WriteUnsignedVarint((uint)(UnknownTaggedFields?.Count ?? 0));
-            writer.WriteUnknownTaggedFields(UnknownTaggedFields);
+            writer.WriteTaggedFieldSection(UnknownTaggedFields);
         }
     }
 
@@ -79,14 +78,7 @@ public sealed partial class ApiVersionsRequest : IKafkaApiMessage<ApiVersionsReq
         }
         if (version >= 3)
         {
-            List<RawTaggedField>? unknown = null;
-            var taggedCount = reader.ReadTaggedFieldCount();
-            for (var tagIndex = 0; tagIndex < taggedCount; tagIndex++)
-            {
-                var (tag, size) = reader.ReadTaggedFieldHeader();
-                reader.ReadUnknownTaggedField(tag, size, ref unknown);
-            }
-            result.UnknownTaggedFields = unknown;
+            result.UnknownTaggedFields = reader.ReadUnknownTaggedFields();
         }
         return result;
     }

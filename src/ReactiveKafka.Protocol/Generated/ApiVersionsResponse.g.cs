@@ -282,8 +282,7 @@ public sealed partial class ApiVersionsResponse : IKafkaApiMessage<ApiVersionsRe
             writer.WriteInt16(MaxVersion);
             if (version >= 3)
             {
-                writer.WriteUnsignedVarint((uint)(UnknownTaggedFields?.Count ?? 0));
-                writer.WriteUnknownTaggedFields(UnknownTaggedFields);
+                writer.WriteTaggedFieldSection(UnknownTaggedFields);
             }
         }
 
@@ -299,14 +298,7 @@ public sealed partial class ApiVersionsResponse : IKafkaApiMessage<ApiVersionsRe
             result.MaxVersion = reader.ReadInt16();
             if (version >= 3)
             {
-                List<RawTaggedField>? unknown = null;
-                var taggedCount = reader.ReadTaggedFieldCount();
-                for (var tagIndex = 0; tagIndex < taggedCount; tagIndex++)
-                {
-                    var (tag, size) = reader.ReadTaggedFieldHeader();
-                    reader.ReadUnknownTaggedField(tag, size, ref unknown);
-                }
-                result.UnknownTaggedFields = unknown;
+                result.UnknownTaggedFields = reader.ReadUnknownTaggedFields();
             }
             return result;
         }
@@ -341,8 +333,7 @@ public sealed partial class ApiVersionsResponse : IKafkaApiMessage<ApiVersionsRe
             writer.WriteString(Name, true);
             writer.WriteInt16(MinVersion);
             writer.WriteInt16(MaxVersion);
-            writer.WriteUnsignedVarint((uint)(UnknownTaggedFields?.Count ?? 0));
-            writer.WriteUnknownTaggedFields(UnknownTaggedFields);
+            writer.WriteTaggedFieldSection(UnknownTaggedFields);
         }
 
         /// <summary>Reads a value at <paramref name="version"/>.</summary>
@@ -355,14 +346,7 @@ public sealed partial class ApiVersionsResponse : IKafkaApiMessage<ApiVersionsRe
             result.Name = reader.ReadString(true);
             result.MinVersion = reader.ReadInt16();
             result.MaxVersion = reader.ReadInt16();
-            List<RawTaggedField>? unknown = null;
-            var taggedCount = reader.ReadTaggedFieldCount();
-            for (var tagIndex = 0; tagIndex < taggedCount; tagIndex++)
-            {
-                var (tag, size) = reader.ReadTaggedFieldHeader();
-                reader.ReadUnknownTaggedField(tag, size, ref unknown);
-            }
-            result.UnknownTaggedFields = unknown;
+            result.UnknownTaggedFields = reader.ReadUnknownTaggedFields();
             return result;
         }
     }
@@ -396,8 +380,7 @@ public sealed partial class ApiVersionsResponse : IKafkaApiMessage<ApiVersionsRe
             writer.WriteString(Name, true);
             writer.WriteInt16(MaxVersionLevel);
             writer.WriteInt16(MinVersionLevel);
-            writer.WriteUnsignedVarint((uint)(UnknownTaggedFields?.Count ?? 0));
-            writer.WriteUnknownTaggedFields(UnknownTaggedFields);
+            writer.WriteTaggedFieldSection(UnknownTaggedFields);
         }
 
         /// <summary>Reads a value at <paramref name="version"/>.</summary>
@@ -410,14 +393,7 @@ public sealed partial class ApiVersionsResponse : IKafkaApiMessage<ApiVersionsRe
             result.Name = reader.ReadString(true);
             result.MaxVersionLevel = reader.ReadInt16();
             result.MinVersionLevel = reader.ReadInt16();
-            List<RawTaggedField>? unknown = null;
-            var taggedCount = reader.ReadTaggedFieldCount();
-            for (var tagIndex = 0; tagIndex < taggedCount; tagIndex++)
-            {
-                var (tag, size) = reader.ReadTaggedFieldHeader();
-                reader.ReadUnknownTaggedField(tag, size, ref unknown);
-            }
-            result.UnknownTaggedFields = unknown;
+            result.UnknownTaggedFields = reader.ReadUnknownTaggedFields();
             return result;
         }
     }

@@ -55,8 +55,7 @@ public sealed partial class CreateTopicsResponse : IKafkaApiMessage<CreateTopics
         }
         if (version >= 5)
         {
-            writer.WriteUnsignedVarint((uint)(UnknownTaggedFields?.Count ?? 0));
-            writer.WriteUnknownTaggedFields(UnknownTaggedFields);
+            writer.WriteTaggedFieldSection(UnknownTaggedFields);
         }
     }
 
@@ -94,14 +93,7 @@ public sealed partial class CreateTopicsResponse : IKafkaApiMessage<CreateTopics
         }
         if (version >= 5)
         {
-            List<RawTaggedField>? unknown = null;
-            var taggedCount = reader.ReadTaggedFieldCount();
-            for (var tagIndex = 0; tagIndex < taggedCount; tagIndex++)
-            {
-                var (tag, size) = reader.ReadTaggedFieldHeader();
-                reader.ReadUnknownTaggedField(tag, size, ref unknown);
-            }
-            result.UnknownTaggedFields = unknown;
+            result.UnknownTaggedFields = reader.ReadUnknownTaggedFields();
         }
         return result;
     }
@@ -322,8 +314,7 @@ public sealed partial class CreateTopicsResponse : IKafkaApiMessage<CreateTopics
             writer.WriteBoolean(ReadOnly);
             writer.WriteInt8(ConfigSource);
             writer.WriteBoolean(IsSensitive);
-            writer.WriteUnsignedVarint((uint)(UnknownTaggedFields?.Count ?? 0));
-            writer.WriteUnknownTaggedFields(UnknownTaggedFields);
+            writer.WriteTaggedFieldSection(UnknownTaggedFields);
         }
 
         /// <summary>Reads a value at <paramref name="version"/>.</summary>
@@ -338,14 +329,7 @@ public sealed partial class CreateTopicsResponse : IKafkaApiMessage<CreateTopics
             result.ReadOnly = reader.ReadBoolean();
             result.ConfigSource = reader.ReadInt8();
             result.IsSensitive = reader.ReadBoolean();
-            List<RawTaggedField>? unknown = null;
-            var taggedCount = reader.ReadTaggedFieldCount();
-            for (var tagIndex = 0; tagIndex < taggedCount; tagIndex++)
-            {
-                var (tag, size) = reader.ReadTaggedFieldHeader();
-                reader.ReadUnknownTaggedField(tag, size, ref unknown);
-            }
-            result.UnknownTaggedFields = unknown;
+            result.UnknownTaggedFields = reader.ReadUnknownTaggedFields();
             return result;
         }
     }

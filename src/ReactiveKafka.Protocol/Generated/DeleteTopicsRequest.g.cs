@@ -70,8 +70,7 @@ public sealed partial class DeleteTopicsRequest : IKafkaApiMessage<DeleteTopicsR
         writer.WriteInt32(TimeoutMs);
         if (version >= 4)
         {
-            writer.WriteUnsignedVarint((uint)(UnknownTaggedFields?.Count ?? 0));
-            writer.WriteUnknownTaggedFields(UnknownTaggedFields);
+            writer.WriteTaggedFieldSection(UnknownTaggedFields);
         }
     }
 
@@ -128,14 +127,7 @@ public sealed partial class DeleteTopicsRequest : IKafkaApiMessage<DeleteTopicsR
         result.TimeoutMs = reader.ReadInt32();
         if (version >= 4)
         {
-            List<RawTaggedField>? unknown = null;
-            var taggedCount = reader.ReadTaggedFieldCount();
-            for (var tagIndex = 0; tagIndex < taggedCount; tagIndex++)
-            {
-                var (tag, size) = reader.ReadTaggedFieldHeader();
-                reader.ReadUnknownTaggedField(tag, size, ref unknown);
-            }
-            result.UnknownTaggedFields = unknown;
+            result.UnknownTaggedFields = reader.ReadUnknownTaggedFields();
         }
         return result;
     }
@@ -163,8 +155,7 @@ public sealed partial class DeleteTopicsRequest : IKafkaApiMessage<DeleteTopicsR
         {
             writer.WriteString(Name, true);
             writer.WriteUuid(TopicId);
-            writer.WriteUnsignedVarint((uint)(UnknownTaggedFields?.Count ?? 0));
-            writer.WriteUnknownTaggedFields(UnknownTaggedFields);
+            writer.WriteTaggedFieldSection(UnknownTaggedFields);
         }
 
         /// <summary>Reads a value at <paramref name="version"/>.</summary>
@@ -176,14 +167,7 @@ public sealed partial class DeleteTopicsRequest : IKafkaApiMessage<DeleteTopicsR
             var result = new DeleteTopicState();
             result.Name = reader.ReadNullableString(true);
             result.TopicId = reader.ReadUuid();
-            List<RawTaggedField>? unknown = null;
-            var taggedCount = reader.ReadTaggedFieldCount();
-            for (var tagIndex = 0; tagIndex < taggedCount; tagIndex++)
-            {
-                var (tag, size) = reader.ReadTaggedFieldHeader();
-                reader.ReadUnknownTaggedField(tag, size, ref unknown);
-            }
-            result.UnknownTaggedFields = unknown;
+            result.UnknownTaggedFields = reader.ReadUnknownTaggedFields();
             return result;
         }
     }

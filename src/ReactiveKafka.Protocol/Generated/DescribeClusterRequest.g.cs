@@ -47,8 +47,7 @@ public sealed partial class DescribeClusterRequest : IKafkaApiMessage<DescribeCl
         {
             writer.WriteInt8(EndpointType);
         }
-        writer.WriteUnsignedVarint((uint)(UnknownTaggedFields?.Count ?? 0));
-        writer.WriteUnknownTaggedFields(UnknownTaggedFields);
+        writer.WriteTaggedFieldSection(UnknownTaggedFields);
     }
 
     /// <summary>Reads a value at <paramref name="version"/>.</summary>
@@ -68,14 +67,7 @@ public sealed partial class DescribeClusterRequest : IKafkaApiMessage<DescribeCl
         {
             result.EndpointType = reader.ReadInt8();
         }
-        List<RawTaggedField>? unknown = null;
-        var taggedCount = reader.ReadTaggedFieldCount();
-        for (var tagIndex = 0; tagIndex < taggedCount; tagIndex++)
-        {
-            var (tag, size) = reader.ReadTaggedFieldHeader();
-            reader.ReadUnknownTaggedField(tag, size, ref unknown);
-        }
-        result.UnknownTaggedFields = unknown;
+        result.UnknownTaggedFields = reader.ReadUnknownTaggedFields();
         return result;
     }
 }

@@ -89,8 +89,7 @@ public sealed partial class DescribeClusterResponse : IKafkaApiMessage<DescribeC
             }
         }
         writer.WriteInt32(ClusterAuthorizedOperations);
-        writer.WriteUnsignedVarint((uint)(UnknownTaggedFields?.Count ?? 0));
-        writer.WriteUnknownTaggedFields(UnknownTaggedFields);
+        writer.WriteTaggedFieldSection(UnknownTaggedFields);
     }
 
     /// <summary>Reads a value at <paramref name="version"/>.</summary>
@@ -131,14 +130,7 @@ public sealed partial class DescribeClusterResponse : IKafkaApiMessage<DescribeC
             }
         }
         result.ClusterAuthorizedOperations = reader.ReadInt32();
-        List<RawTaggedField>? unknown = null;
-        var taggedCount = reader.ReadTaggedFieldCount();
-        for (var tagIndex = 0; tagIndex < taggedCount; tagIndex++)
-        {
-            var (tag, size) = reader.ReadTaggedFieldHeader();
-            reader.ReadUnknownTaggedField(tag, size, ref unknown);
-        }
-        result.UnknownTaggedFields = unknown;
+        result.UnknownTaggedFields = reader.ReadUnknownTaggedFields();
         return result;
     }
 
@@ -177,8 +169,7 @@ public sealed partial class DescribeClusterResponse : IKafkaApiMessage<DescribeC
             writer.WriteString(Host, true);
             writer.WriteInt32(Port);
             writer.WriteString(Rack, true);
-            writer.WriteUnsignedVarint((uint)(UnknownTaggedFields?.Count ?? 0));
-            writer.WriteUnknownTaggedFields(UnknownTaggedFields);
+            writer.WriteTaggedFieldSection(UnknownTaggedFields);
         }
 
         /// <summary>Reads a value at <paramref name="version"/>.</summary>
@@ -192,14 +183,7 @@ public sealed partial class DescribeClusterResponse : IKafkaApiMessage<DescribeC
             result.Host = reader.ReadString(true);
             result.Port = reader.ReadInt32();
             result.Rack = reader.ReadNullableString(true);
-            List<RawTaggedField>? unknown = null;
-            var taggedCount = reader.ReadTaggedFieldCount();
-            for (var tagIndex = 0; tagIndex < taggedCount; tagIndex++)
-            {
-                var (tag, size) = reader.ReadTaggedFieldHeader();
-                reader.ReadUnknownTaggedField(tag, size, ref unknown);
-            }
-            result.UnknownTaggedFields = unknown;
+            result.UnknownTaggedFields = reader.ReadUnknownTaggedFields();
             return result;
         }
     }

@@ -58,8 +58,7 @@ public sealed partial class EndTxnRequest : IKafkaApiMessage<EndTxnRequest>
         writer.WriteBoolean(Committed);
         if (version >= 3)
         {
-            writer.WriteUnsignedVarint((uint)(UnknownTaggedFields?.Count ?? 0));
-            writer.WriteUnknownTaggedFields(UnknownTaggedFields);
+            writer.WriteTaggedFieldSection(UnknownTaggedFields);
         }
     }
 
@@ -81,14 +80,7 @@ public sealed partial class EndTxnRequest : IKafkaApiMessage<EndTxnRequest>
         result.Committed = reader.ReadBoolean();
         if (version >= 3)
         {
-            List<RawTaggedField>? unknown = null;
-            var taggedCount = reader.ReadTaggedFieldCount();
-            for (var tagIndex = 0; tagIndex < taggedCount; tagIndex++)
-            {
-                var (tag, size) = reader.ReadTaggedFieldHeader();
-                reader.ReadUnknownTaggedField(tag, size, ref unknown);
-            }
-            result.UnknownTaggedFields = unknown;
+            result.UnknownTaggedFields = reader.ReadUnknownTaggedFields();
         }
         return result;
     }

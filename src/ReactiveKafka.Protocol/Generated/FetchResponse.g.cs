@@ -226,8 +226,7 @@ public sealed partial class FetchResponse : IKafkaApiMessage<FetchResponse>
             }
             if (version >= 12)
             {
-                writer.WriteUnsignedVarint((uint)(UnknownTaggedFields?.Count ?? 0));
-                writer.WriteUnknownTaggedFields(UnknownTaggedFields);
+                writer.WriteTaggedFieldSection(UnknownTaggedFields);
             }
         }
 
@@ -264,14 +263,7 @@ public sealed partial class FetchResponse : IKafkaApiMessage<FetchResponse>
             }
             if (version >= 12)
             {
-                List<RawTaggedField>? unknown = null;
-                var taggedCount = reader.ReadTaggedFieldCount();
-                for (var tagIndex = 0; tagIndex < taggedCount; tagIndex++)
-                {
-                    var (tag, size) = reader.ReadTaggedFieldHeader();
-                    reader.ReadUnknownTaggedField(tag, size, ref unknown);
-                }
-                result.UnknownTaggedFields = unknown;
+                result.UnknownTaggedFields = reader.ReadUnknownTaggedFields();
             }
             return result;
         }
@@ -520,8 +512,7 @@ public sealed partial class FetchResponse : IKafkaApiMessage<FetchResponse>
         {
             writer.WriteInt32(Epoch);
             writer.WriteInt64(EndOffset);
-            writer.WriteUnsignedVarint((uint)(UnknownTaggedFields?.Count ?? 0));
-            writer.WriteUnknownTaggedFields(UnknownTaggedFields);
+            writer.WriteTaggedFieldSection(UnknownTaggedFields);
         }
 
         /// <summary>Reads a value at <paramref name="version"/>.</summary>
@@ -533,14 +524,7 @@ public sealed partial class FetchResponse : IKafkaApiMessage<FetchResponse>
             var result = new EpochEndOffset();
             result.Epoch = reader.ReadInt32();
             result.EndOffset = reader.ReadInt64();
-            List<RawTaggedField>? unknown = null;
-            var taggedCount = reader.ReadTaggedFieldCount();
-            for (var tagIndex = 0; tagIndex < taggedCount; tagIndex++)
-            {
-                var (tag, size) = reader.ReadTaggedFieldHeader();
-                reader.ReadUnknownTaggedField(tag, size, ref unknown);
-            }
-            result.UnknownTaggedFields = unknown;
+            result.UnknownTaggedFields = reader.ReadUnknownTaggedFields();
             return result;
         }
     }
@@ -568,8 +552,7 @@ public sealed partial class FetchResponse : IKafkaApiMessage<FetchResponse>
         {
             writer.WriteInt32(LeaderId);
             writer.WriteInt32(LeaderEpoch);
-            writer.WriteUnsignedVarint((uint)(UnknownTaggedFields?.Count ?? 0));
-            writer.WriteUnknownTaggedFields(UnknownTaggedFields);
+            writer.WriteTaggedFieldSection(UnknownTaggedFields);
         }
 
         /// <summary>Reads a value at <paramref name="version"/>.</summary>
@@ -581,14 +564,7 @@ public sealed partial class FetchResponse : IKafkaApiMessage<FetchResponse>
             var result = new LeaderIdAndEpoch();
             result.LeaderId = reader.ReadInt32();
             result.LeaderEpoch = reader.ReadInt32();
-            List<RawTaggedField>? unknown = null;
-            var taggedCount = reader.ReadTaggedFieldCount();
-            for (var tagIndex = 0; tagIndex < taggedCount; tagIndex++)
-            {
-                var (tag, size) = reader.ReadTaggedFieldHeader();
-                reader.ReadUnknownTaggedField(tag, size, ref unknown);
-            }
-            result.UnknownTaggedFields = unknown;
+            result.UnknownTaggedFields = reader.ReadUnknownTaggedFields();
             return result;
         }
     }
@@ -616,8 +592,7 @@ public sealed partial class FetchResponse : IKafkaApiMessage<FetchResponse>
         {
             writer.WriteInt64(EndOffset);
             writer.WriteInt32(Epoch);
-            writer.WriteUnsignedVarint((uint)(UnknownTaggedFields?.Count ?? 0));
-            writer.WriteUnknownTaggedFields(UnknownTaggedFields);
+            writer.WriteTaggedFieldSection(UnknownTaggedFields);
         }
 
         /// <summary>Reads a value at <paramref name="version"/>.</summary>
@@ -629,14 +604,7 @@ public sealed partial class FetchResponse : IKafkaApiMessage<FetchResponse>
             var result = new SnapshotId();
             result.EndOffset = reader.ReadInt64();
             result.Epoch = reader.ReadInt32();
-            List<RawTaggedField>? unknown = null;
-            var taggedCount = reader.ReadTaggedFieldCount();
-            for (var tagIndex = 0; tagIndex < taggedCount; tagIndex++)
-            {
-                var (tag, size) = reader.ReadTaggedFieldHeader();
-                reader.ReadUnknownTaggedField(tag, size, ref unknown);
-            }
-            result.UnknownTaggedFields = unknown;
+            result.UnknownTaggedFields = reader.ReadUnknownTaggedFields();
             return result;
         }
     }
@@ -666,8 +634,7 @@ public sealed partial class FetchResponse : IKafkaApiMessage<FetchResponse>
             writer.WriteInt64(FirstOffset);
             if (version >= 12)
             {
-                writer.WriteUnsignedVarint((uint)(UnknownTaggedFields?.Count ?? 0));
-                writer.WriteUnknownTaggedFields(UnknownTaggedFields);
+                writer.WriteTaggedFieldSection(UnknownTaggedFields);
             }
         }
 
@@ -682,14 +649,7 @@ public sealed partial class FetchResponse : IKafkaApiMessage<FetchResponse>
             result.FirstOffset = reader.ReadInt64();
             if (version >= 12)
             {
-                List<RawTaggedField>? unknown = null;
-                var taggedCount = reader.ReadTaggedFieldCount();
-                for (var tagIndex = 0; tagIndex < taggedCount; tagIndex++)
-                {
-                    var (tag, size) = reader.ReadTaggedFieldHeader();
-                    reader.ReadUnknownTaggedField(tag, size, ref unknown);
-                }
-                result.UnknownTaggedFields = unknown;
+                result.UnknownTaggedFields = reader.ReadUnknownTaggedFields();
             }
             return result;
         }
@@ -730,8 +690,7 @@ public sealed partial class FetchResponse : IKafkaApiMessage<FetchResponse>
             writer.WriteString(Host, true);
             writer.WriteInt32(Port);
             writer.WriteString(Rack, true);
-            writer.WriteUnsignedVarint((uint)(UnknownTaggedFields?.Count ?? 0));
-            writer.WriteUnknownTaggedFields(UnknownTaggedFields);
+            writer.WriteTaggedFieldSection(UnknownTaggedFields);
         }
 
         /// <summary>Reads a value at <paramref name="version"/>.</summary>
@@ -745,14 +704,7 @@ public sealed partial class FetchResponse : IKafkaApiMessage<FetchResponse>
             result.Host = reader.ReadString(true);
             result.Port = reader.ReadInt32();
             result.Rack = reader.ReadNullableString(true);
-            List<RawTaggedField>? unknown = null;
-            var taggedCount = reader.ReadTaggedFieldCount();
-            for (var tagIndex = 0; tagIndex < taggedCount; tagIndex++)
-            {
-                var (tag, size) = reader.ReadTaggedFieldHeader();
-                reader.ReadUnknownTaggedField(tag, size, ref unknown);
-            }
-            result.UnknownTaggedFields = unknown;
+            result.UnknownTaggedFields = reader.ReadUnknownTaggedFields();
             return result;
         }
     }

@@ -67,8 +67,7 @@ public sealed partial class FindCoordinatorRequest : IKafkaApiMessage<FindCoordi
         }
         if (version >= 3)
         {
-            writer.WriteUnsignedVarint((uint)(UnknownTaggedFields?.Count ?? 0));
-            writer.WriteUnknownTaggedFields(UnknownTaggedFields);
+            writer.WriteTaggedFieldSection(UnknownTaggedFields);
         }
     }
 
@@ -113,14 +112,7 @@ public sealed partial class FindCoordinatorRequest : IKafkaApiMessage<FindCoordi
         }
         if (version >= 3)
         {
-            List<RawTaggedField>? unknown = null;
-            var taggedCount = reader.ReadTaggedFieldCount();
-            for (var tagIndex = 0; tagIndex < taggedCount; tagIndex++)
-            {
-                var (tag, size) = reader.ReadTaggedFieldHeader();
-                reader.ReadUnknownTaggedField(tag, size, ref unknown);
-            }
-            result.UnknownTaggedFields = unknown;
+            result.UnknownTaggedFields = reader.ReadUnknownTaggedFields();
         }
         return result;
     }

@@ -103,8 +103,7 @@ public sealed partial class FindCoordinatorResponse : IKafkaApiMessage<FindCoord
         }
         if (version >= 3)
         {
-            writer.WriteUnsignedVarint((uint)(UnknownTaggedFields?.Count ?? 0));
-            writer.WriteUnknownTaggedFields(UnknownTaggedFields);
+            writer.WriteTaggedFieldSection(UnknownTaggedFields);
         }
     }
 
@@ -165,14 +164,7 @@ public sealed partial class FindCoordinatorResponse : IKafkaApiMessage<FindCoord
         }
         if (version >= 3)
         {
-            List<RawTaggedField>? unknown = null;
-            var taggedCount = reader.ReadTaggedFieldCount();
-            for (var tagIndex = 0; tagIndex < taggedCount; tagIndex++)
-            {
-                var (tag, size) = reader.ReadTaggedFieldHeader();
-                reader.ReadUnknownTaggedField(tag, size, ref unknown);
-            }
-            result.UnknownTaggedFields = unknown;
+            result.UnknownTaggedFields = reader.ReadUnknownTaggedFields();
         }
         return result;
     }
@@ -224,8 +216,7 @@ public sealed partial class FindCoordinatorResponse : IKafkaApiMessage<FindCoord
             writer.WriteInt32(Port);
             writer.WriteInt16(ErrorCode);
             writer.WriteString(ErrorMessage, true);
-            writer.WriteUnsignedVarint((uint)(UnknownTaggedFields?.Count ?? 0));
-            writer.WriteUnknownTaggedFields(UnknownTaggedFields);
+            writer.WriteTaggedFieldSection(UnknownTaggedFields);
         }
 
         /// <summary>Reads a value at <paramref name="version"/>.</summary>
@@ -241,14 +232,7 @@ public sealed partial class FindCoordinatorResponse : IKafkaApiMessage<FindCoord
             result.Port = reader.ReadInt32();
             result.ErrorCode = reader.ReadInt16();
             result.ErrorMessage = reader.ReadNullableString(true);
-            List<RawTaggedField>? unknown = null;
-            var taggedCount = reader.ReadTaggedFieldCount();
-            for (var tagIndex = 0; tagIndex < taggedCount; tagIndex++)
-            {
-                var (tag, size) = reader.ReadTaggedFieldHeader();
-                reader.ReadUnknownTaggedField(tag, size, ref unknown);
-            }
-            result.UnknownTaggedFields = unknown;
+            result.UnknownTaggedFields = reader.ReadUnknownTaggedFields();
             return result;
         }
     }

@@ -49,8 +49,7 @@ public sealed partial class HeartbeatResponse : IKafkaApiMessage<HeartbeatRespon
         writer.WriteInt16(ErrorCode);
         if (version >= 4)
         {
-            writer.WriteUnsignedVarint((uint)(UnknownTaggedFields?.Count ?? 0));
-            writer.WriteUnknownTaggedFields(UnknownTaggedFields);
+            writer.WriteTaggedFieldSection(UnknownTaggedFields);
         }
     }
 
@@ -73,14 +72,7 @@ public sealed partial class HeartbeatResponse : IKafkaApiMessage<HeartbeatRespon
         result.ErrorCode = reader.ReadInt16();
         if (version >= 4)
         {
-            List<RawTaggedField>? unknown = null;
-            var taggedCount = reader.ReadTaggedFieldCount();
-            for (var tagIndex = 0; tagIndex < taggedCount; tagIndex++)
-            {
-                var (tag, size) = reader.ReadTaggedFieldHeader();
-                reader.ReadUnknownTaggedField(tag, size, ref unknown);
-            }
-            result.UnknownTaggedFields = unknown;
+            result.UnknownTaggedFields = reader.ReadUnknownTaggedFields();
         }
         return result;
     }

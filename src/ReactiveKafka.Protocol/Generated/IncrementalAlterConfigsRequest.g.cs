@@ -52,8 +52,7 @@ public sealed partial class IncrementalAlterConfigsRequest : IKafkaApiMessage<In
         writer.WriteBoolean(ValidateOnly);
         if (version >= 1)
         {
-            writer.WriteUnsignedVarint((uint)(UnknownTaggedFields?.Count ?? 0));
-            writer.WriteUnknownTaggedFields(UnknownTaggedFields);
+            writer.WriteTaggedFieldSection(UnknownTaggedFields);
         }
     }
 
@@ -88,14 +87,7 @@ public sealed partial class IncrementalAlterConfigsRequest : IKafkaApiMessage<In
         result.ValidateOnly = reader.ReadBoolean();
         if (version >= 1)
         {
-            List<RawTaggedField>? unknown = null;
-            var taggedCount = reader.ReadTaggedFieldCount();
-            for (var tagIndex = 0; tagIndex < taggedCount; tagIndex++)
-            {
-                var (tag, size) = reader.ReadTaggedFieldHeader();
-                reader.ReadUnknownTaggedField(tag, size, ref unknown);
-            }
-            result.UnknownTaggedFields = unknown;
+            result.UnknownTaggedFields = reader.ReadUnknownTaggedFields();
         }
         return result;
     }
@@ -137,8 +129,7 @@ public sealed partial class IncrementalAlterConfigsRequest : IKafkaApiMessage<In
             }
             if (version >= 1)
             {
-                writer.WriteUnsignedVarint((uint)(UnknownTaggedFields?.Count ?? 0));
-                writer.WriteUnknownTaggedFields(UnknownTaggedFields);
+                writer.WriteTaggedFieldSection(UnknownTaggedFields);
             }
         }
 
@@ -169,14 +160,7 @@ public sealed partial class IncrementalAlterConfigsRequest : IKafkaApiMessage<In
             }
             if (version >= 1)
             {
-                List<RawTaggedField>? unknown = null;
-                var taggedCount = reader.ReadTaggedFieldCount();
-                for (var tagIndex = 0; tagIndex < taggedCount; tagIndex++)
-                {
-                    var (tag, size) = reader.ReadTaggedFieldHeader();
-                    reader.ReadUnknownTaggedField(tag, size, ref unknown);
-                }
-                result.UnknownTaggedFields = unknown;
+                result.UnknownTaggedFields = reader.ReadUnknownTaggedFields();
             }
             return result;
         }
@@ -213,8 +197,7 @@ public sealed partial class IncrementalAlterConfigsRequest : IKafkaApiMessage<In
             writer.WriteString(Value, version >= 1);
             if (version >= 1)
             {
-                writer.WriteUnsignedVarint((uint)(UnknownTaggedFields?.Count ?? 0));
-                writer.WriteUnknownTaggedFields(UnknownTaggedFields);
+                writer.WriteTaggedFieldSection(UnknownTaggedFields);
             }
         }
 
@@ -230,14 +213,7 @@ public sealed partial class IncrementalAlterConfigsRequest : IKafkaApiMessage<In
             result.Value = reader.ReadNullableString(version >= 1);
             if (version >= 1)
             {
-                List<RawTaggedField>? unknown = null;
-                var taggedCount = reader.ReadTaggedFieldCount();
-                for (var tagIndex = 0; tagIndex < taggedCount; tagIndex++)
-                {
-                    var (tag, size) = reader.ReadTaggedFieldHeader();
-                    reader.ReadUnknownTaggedField(tag, size, ref unknown);
-                }
-                result.UnknownTaggedFields = unknown;
+                result.UnknownTaggedFields = reader.ReadUnknownTaggedFields();
             }
             return result;
         }

@@ -58,8 +58,7 @@ public sealed partial class InitProducerIdResponse : IKafkaApiMessage<InitProduc
         writer.WriteInt16(ProducerEpoch);
         if (version >= 2)
         {
-            writer.WriteUnsignedVarint((uint)(UnknownTaggedFields?.Count ?? 0));
-            writer.WriteUnknownTaggedFields(UnknownTaggedFields);
+            writer.WriteTaggedFieldSection(UnknownTaggedFields);
         }
     }
 
@@ -81,14 +80,7 @@ public sealed partial class InitProducerIdResponse : IKafkaApiMessage<InitProduc
         result.ProducerEpoch = reader.ReadInt16();
         if (version >= 2)
         {
-            List<RawTaggedField>? unknown = null;
-            var taggedCount = reader.ReadTaggedFieldCount();
-            for (var tagIndex = 0; tagIndex < taggedCount; tagIndex++)
-            {
-                var (tag, size) = reader.ReadTaggedFieldHeader();
-                reader.ReadUnknownTaggedField(tag, size, ref unknown);
-            }
-            result.UnknownTaggedFields = unknown;
+            result.UnknownTaggedFields = reader.ReadUnknownTaggedFields();
         }
         return result;
     }

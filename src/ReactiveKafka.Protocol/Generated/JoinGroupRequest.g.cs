@@ -97,8 +97,7 @@ public sealed partial class JoinGroupRequest : IKafkaApiMessage<JoinGroupRequest
         }
         if (version >= 6)
         {
-            writer.WriteUnsignedVarint((uint)(UnknownTaggedFields?.Count ?? 0));
-            writer.WriteUnknownTaggedFields(UnknownTaggedFields);
+            writer.WriteTaggedFieldSection(UnknownTaggedFields);
         }
     }
 
@@ -148,14 +147,7 @@ public sealed partial class JoinGroupRequest : IKafkaApiMessage<JoinGroupRequest
         }
         if (version >= 6)
         {
-            List<RawTaggedField>? unknown = null;
-            var taggedCount = reader.ReadTaggedFieldCount();
-            for (var tagIndex = 0; tagIndex < taggedCount; tagIndex++)
-            {
-                var (tag, size) = reader.ReadTaggedFieldHeader();
-                reader.ReadUnknownTaggedField(tag, size, ref unknown);
-            }
-            result.UnknownTaggedFields = unknown;
+            result.UnknownTaggedFields = reader.ReadUnknownTaggedFields();
         }
         return result;
     }
@@ -185,8 +177,7 @@ public sealed partial class JoinGroupRequest : IKafkaApiMessage<JoinGroupRequest
             writer.WriteBytes(Metadata.Span, false, version >= 6);
             if (version >= 6)
             {
-                writer.WriteUnsignedVarint((uint)(UnknownTaggedFields?.Count ?? 0));
-                writer.WriteUnknownTaggedFields(UnknownTaggedFields);
+                writer.WriteTaggedFieldSection(UnknownTaggedFields);
             }
         }
 
@@ -201,14 +192,7 @@ public sealed partial class JoinGroupRequest : IKafkaApiMessage<JoinGroupRequest
             result.Metadata = reader.ReadBytes(version >= 6);
             if (version >= 6)
             {
-                List<RawTaggedField>? unknown = null;
-                var taggedCount = reader.ReadTaggedFieldCount();
-                for (var tagIndex = 0; tagIndex < taggedCount; tagIndex++)
-                {
-                    var (tag, size) = reader.ReadTaggedFieldHeader();
-                    reader.ReadUnknownTaggedField(tag, size, ref unknown);
-                }
-                result.UnknownTaggedFields = unknown;
+                result.UnknownTaggedFields = reader.ReadUnknownTaggedFields();
             }
             return result;
         }

@@ -104,8 +104,7 @@ public sealed partial class JoinGroupResponse : IKafkaApiMessage<JoinGroupRespon
         }
         if (version >= 6)
         {
-            writer.WriteUnsignedVarint((uint)(UnknownTaggedFields?.Count ?? 0));
-            writer.WriteUnknownTaggedFields(UnknownTaggedFields);
+            writer.WriteTaggedFieldSection(UnknownTaggedFields);
         }
     }
 
@@ -156,14 +155,7 @@ public sealed partial class JoinGroupResponse : IKafkaApiMessage<JoinGroupRespon
         }
         if (version >= 6)
         {
-            List<RawTaggedField>? unknown = null;
-            var taggedCount = reader.ReadTaggedFieldCount();
-            for (var tagIndex = 0; tagIndex < taggedCount; tagIndex++)
-            {
-                var (tag, size) = reader.ReadTaggedFieldHeader();
-                reader.ReadUnknownTaggedField(tag, size, ref unknown);
-            }
-            result.UnknownTaggedFields = unknown;
+            result.UnknownTaggedFields = reader.ReadUnknownTaggedFields();
         }
         return result;
     }
@@ -202,8 +194,7 @@ public sealed partial class JoinGroupResponse : IKafkaApiMessage<JoinGroupRespon
             writer.WriteBytes(Metadata.Span, false, version >= 6);
             if (version >= 6)
             {
-                writer.WriteUnsignedVarint((uint)(UnknownTaggedFields?.Count ?? 0));
-                writer.WriteUnknownTaggedFields(UnknownTaggedFields);
+                writer.WriteTaggedFieldSection(UnknownTaggedFields);
             }
         }
 
@@ -222,14 +213,7 @@ public sealed partial class JoinGroupResponse : IKafkaApiMessage<JoinGroupRespon
             result.Metadata = reader.ReadBytes(version >= 6);
             if (version >= 6)
             {
-                List<RawTaggedField>? unknown = null;
-                var taggedCount = reader.ReadTaggedFieldCount();
-                for (var tagIndex = 0; tagIndex < taggedCount; tagIndex++)
-                {
-                    var (tag, size) = reader.ReadTaggedFieldHeader();
-                    reader.ReadUnknownTaggedField(tag, size, ref unknown);
-                }
-                result.UnknownTaggedFields = unknown;
+                result.UnknownTaggedFields = reader.ReadUnknownTaggedFields();
             }
             return result;
         }

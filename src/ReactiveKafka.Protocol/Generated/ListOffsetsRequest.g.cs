@@ -70,8 +70,7 @@ public sealed partial class ListOffsetsRequest : IKafkaApiMessage<ListOffsetsReq
         }
         if (version >= 6)
         {
-            writer.WriteUnsignedVarint((uint)(UnknownTaggedFields?.Count ?? 0));
-            writer.WriteUnknownTaggedFields(UnknownTaggedFields);
+            writer.WriteTaggedFieldSection(UnknownTaggedFields);
         }
     }
 
@@ -114,14 +113,7 @@ public sealed partial class ListOffsetsRequest : IKafkaApiMessage<ListOffsetsReq
         }
         if (version >= 6)
         {
-            List<RawTaggedField>? unknown = null;
-            var taggedCount = reader.ReadTaggedFieldCount();
-            for (var tagIndex = 0; tagIndex < taggedCount; tagIndex++)
-            {
-                var (tag, size) = reader.ReadTaggedFieldHeader();
-                reader.ReadUnknownTaggedField(tag, size, ref unknown);
-            }
-            result.UnknownTaggedFields = unknown;
+            result.UnknownTaggedFields = reader.ReadUnknownTaggedFields();
         }
         return result;
     }
@@ -157,8 +149,7 @@ public sealed partial class ListOffsetsRequest : IKafkaApiMessage<ListOffsetsReq
             }
             if (version >= 6)
             {
-                writer.WriteUnsignedVarint((uint)(UnknownTaggedFields?.Count ?? 0));
-                writer.WriteUnknownTaggedFields(UnknownTaggedFields);
+                writer.WriteTaggedFieldSection(UnknownTaggedFields);
             }
         }
 
@@ -188,14 +179,7 @@ public sealed partial class ListOffsetsRequest : IKafkaApiMessage<ListOffsetsReq
             }
             if (version >= 6)
             {
-                List<RawTaggedField>? unknown = null;
-                var taggedCount = reader.ReadTaggedFieldCount();
-                for (var tagIndex = 0; tagIndex < taggedCount; tagIndex++)
-                {
-                    var (tag, size) = reader.ReadTaggedFieldHeader();
-                    reader.ReadUnknownTaggedField(tag, size, ref unknown);
-                }
-                result.UnknownTaggedFields = unknown;
+                result.UnknownTaggedFields = reader.ReadUnknownTaggedFields();
             }
             return result;
         }
@@ -244,8 +228,7 @@ public sealed partial class ListOffsetsRequest : IKafkaApiMessage<ListOffsetsReq
             }
             if (version >= 6)
             {
-                writer.WriteUnsignedVarint((uint)(UnknownTaggedFields?.Count ?? 0));
-                writer.WriteUnknownTaggedFields(UnknownTaggedFields);
+                writer.WriteTaggedFieldSection(UnknownTaggedFields);
             }
         }
 
@@ -268,14 +251,7 @@ public sealed partial class ListOffsetsRequest : IKafkaApiMessage<ListOffsetsReq
             }
             if (version >= 6)
             {
-                List<RawTaggedField>? unknown = null;
-                var taggedCount = reader.ReadTaggedFieldCount();
-                for (var tagIndex = 0; tagIndex < taggedCount; tagIndex++)
-                {
-                    var (tag, size) = reader.ReadTaggedFieldHeader();
-                    reader.ReadUnknownTaggedField(tag, size, ref unknown);
-                }
-                result.UnknownTaggedFields = unknown;
+                result.UnknownTaggedFields = reader.ReadUnknownTaggedFields();
             }
             return result;
         }

@@ -79,8 +79,7 @@ public sealed partial class MetadataRequest : IKafkaApiMessage<MetadataRequest>
         }
         if (version >= 9)
         {
-            writer.WriteUnsignedVarint((uint)(UnknownTaggedFields?.Count ?? 0));
-            writer.WriteUnknownTaggedFields(UnknownTaggedFields);
+            writer.WriteTaggedFieldSection(UnknownTaggedFields);
         }
     }
 
@@ -127,14 +126,7 @@ public sealed partial class MetadataRequest : IKafkaApiMessage<MetadataRequest>
         }
         if (version >= 9)
         {
-            List<RawTaggedField>? unknown = null;
-            var taggedCount = reader.ReadTaggedFieldCount();
-            for (var tagIndex = 0; tagIndex < taggedCount; tagIndex++)
-            {
-                var (tag, size) = reader.ReadTaggedFieldHeader();
-                reader.ReadUnknownTaggedField(tag, size, ref unknown);
-            }
-            result.UnknownTaggedFields = unknown;
+            result.UnknownTaggedFields = reader.ReadUnknownTaggedFields();
         }
         return result;
     }
@@ -168,8 +160,7 @@ public sealed partial class MetadataRequest : IKafkaApiMessage<MetadataRequest>
             writer.WriteString(Name, version >= 9);
             if (version >= 9)
             {
-                writer.WriteUnsignedVarint((uint)(UnknownTaggedFields?.Count ?? 0));
-                writer.WriteUnknownTaggedFields(UnknownTaggedFields);
+                writer.WriteTaggedFieldSection(UnknownTaggedFields);
             }
         }
 
@@ -187,14 +178,7 @@ public sealed partial class MetadataRequest : IKafkaApiMessage<MetadataRequest>
             result.Name = version >= 10 ? reader.ReadNullableString(version >= 9) : reader.ReadString(version >= 9);
             if (version >= 9)
             {
-                List<RawTaggedField>? unknown = null;
-                var taggedCount = reader.ReadTaggedFieldCount();
-                for (var tagIndex = 0; tagIndex < taggedCount; tagIndex++)
-                {
-                    var (tag, size) = reader.ReadTaggedFieldHeader();
-                    reader.ReadUnknownTaggedField(tag, size, ref unknown);
-                }
-                result.UnknownTaggedFields = unknown;
+                result.UnknownTaggedFields = reader.ReadUnknownTaggedFields();
             }
             return result;
         }

@@ -88,8 +88,7 @@ public sealed partial class OffsetCommitRequest : IKafkaApiMessage<OffsetCommitR
         }
         if (version >= 8)
         {
-            writer.WriteUnsignedVarint((uint)(UnknownTaggedFields?.Count ?? 0));
-            writer.WriteUnknownTaggedFields(UnknownTaggedFields);
+            writer.WriteTaggedFieldSection(UnknownTaggedFields);
         }
     }
 
@@ -140,14 +139,7 @@ public sealed partial class OffsetCommitRequest : IKafkaApiMessage<OffsetCommitR
         }
         if (version >= 8)
         {
-            List<RawTaggedField>? unknown = null;
-            var taggedCount = reader.ReadTaggedFieldCount();
-            for (var tagIndex = 0; tagIndex < taggedCount; tagIndex++)
-            {
-                var (tag, size) = reader.ReadTaggedFieldHeader();
-                reader.ReadUnknownTaggedField(tag, size, ref unknown);
-            }
-            result.UnknownTaggedFields = unknown;
+            result.UnknownTaggedFields = reader.ReadUnknownTaggedFields();
         }
         return result;
     }
@@ -183,8 +175,7 @@ public sealed partial class OffsetCommitRequest : IKafkaApiMessage<OffsetCommitR
             }
             if (version >= 8)
             {
-                writer.WriteUnsignedVarint((uint)(UnknownTaggedFields?.Count ?? 0));
-                writer.WriteUnknownTaggedFields(UnknownTaggedFields);
+                writer.WriteTaggedFieldSection(UnknownTaggedFields);
             }
         }
 
@@ -214,14 +205,7 @@ public sealed partial class OffsetCommitRequest : IKafkaApiMessage<OffsetCommitR
             }
             if (version >= 8)
             {
-                List<RawTaggedField>? unknown = null;
-                var taggedCount = reader.ReadTaggedFieldCount();
-                for (var tagIndex = 0; tagIndex < taggedCount; tagIndex++)
-                {
-                    var (tag, size) = reader.ReadTaggedFieldHeader();
-                    reader.ReadUnknownTaggedField(tag, size, ref unknown);
-                }
-                result.UnknownTaggedFields = unknown;
+                result.UnknownTaggedFields = reader.ReadUnknownTaggedFields();
             }
             return result;
         }
@@ -276,8 +260,7 @@ public sealed partial class OffsetCommitRequest : IKafkaApiMessage<OffsetCommitR
             writer.WriteString(CommittedMetadata, version >= 8);
             if (version >= 8)
             {
-                writer.WriteUnsignedVarint((uint)(UnknownTaggedFields?.Count ?? 0));
-                writer.WriteUnknownTaggedFields(UnknownTaggedFields);
+                writer.WriteTaggedFieldSection(UnknownTaggedFields);
             }
         }
 
@@ -301,14 +284,7 @@ public sealed partial class OffsetCommitRequest : IKafkaApiMessage<OffsetCommitR
             result.CommittedMetadata = reader.ReadNullableString(version >= 8);
             if (version >= 8)
             {
-                List<RawTaggedField>? unknown = null;
-                var taggedCount = reader.ReadTaggedFieldCount();
-                for (var tagIndex = 0; tagIndex < taggedCount; tagIndex++)
-                {
-                    var (tag, size) = reader.ReadTaggedFieldHeader();
-                    reader.ReadUnknownTaggedField(tag, size, ref unknown);
-                }
-                result.UnknownTaggedFields = unknown;
+                result.UnknownTaggedFields = reader.ReadUnknownTaggedFields();
             }
             return result;
         }

@@ -82,8 +82,7 @@ public sealed partial class OffsetFetchResponse : IKafkaApiMessage<OffsetFetchRe
         }
         if (version >= 6)
         {
-            writer.WriteUnsignedVarint((uint)(UnknownTaggedFields?.Count ?? 0));
-            writer.WriteUnknownTaggedFields(UnknownTaggedFields);
+            writer.WriteTaggedFieldSection(UnknownTaggedFields);
         }
     }
 
@@ -147,14 +146,7 @@ public sealed partial class OffsetFetchResponse : IKafkaApiMessage<OffsetFetchRe
         }
         if (version >= 6)
         {
-            List<RawTaggedField>? unknown = null;
-            var taggedCount = reader.ReadTaggedFieldCount();
-            for (var tagIndex = 0; tagIndex < taggedCount; tagIndex++)
-            {
-                var (tag, size) = reader.ReadTaggedFieldHeader();
-                reader.ReadUnknownTaggedField(tag, size, ref unknown);
-            }
-            result.UnknownTaggedFields = unknown;
+            result.UnknownTaggedFields = reader.ReadUnknownTaggedFields();
         }
         return result;
     }
@@ -190,8 +182,7 @@ public sealed partial class OffsetFetchResponse : IKafkaApiMessage<OffsetFetchRe
             }
             if (version >= 6)
             {
-                writer.WriteUnsignedVarint((uint)(UnknownTaggedFields?.Count ?? 0));
-                writer.WriteUnknownTaggedFields(UnknownTaggedFields);
+                writer.WriteTaggedFieldSection(UnknownTaggedFields);
             }
         }
 
@@ -221,14 +212,7 @@ public sealed partial class OffsetFetchResponse : IKafkaApiMessage<OffsetFetchRe
             }
             if (version >= 6)
             {
-                List<RawTaggedField>? unknown = null;
-                var taggedCount = reader.ReadTaggedFieldCount();
-                for (var tagIndex = 0; tagIndex < taggedCount; tagIndex++)
-                {
-                    var (tag, size) = reader.ReadTaggedFieldHeader();
-                    reader.ReadUnknownTaggedField(tag, size, ref unknown);
-                }
-                result.UnknownTaggedFields = unknown;
+                result.UnknownTaggedFields = reader.ReadUnknownTaggedFields();
             }
             return result;
         }
@@ -280,8 +264,7 @@ public sealed partial class OffsetFetchResponse : IKafkaApiMessage<OffsetFetchRe
             writer.WriteInt16(ErrorCode);
             if (version >= 6)
             {
-                writer.WriteUnsignedVarint((uint)(UnknownTaggedFields?.Count ?? 0));
-                writer.WriteUnknownTaggedFields(UnknownTaggedFields);
+                writer.WriteTaggedFieldSection(UnknownTaggedFields);
             }
         }
 
@@ -302,14 +285,7 @@ public sealed partial class OffsetFetchResponse : IKafkaApiMessage<OffsetFetchRe
             result.ErrorCode = reader.ReadInt16();
             if (version >= 6)
             {
-                List<RawTaggedField>? unknown = null;
-                var taggedCount = reader.ReadTaggedFieldCount();
-                for (var tagIndex = 0; tagIndex < taggedCount; tagIndex++)
-                {
-                    var (tag, size) = reader.ReadTaggedFieldHeader();
-                    reader.ReadUnknownTaggedField(tag, size, ref unknown);
-                }
-                result.UnknownTaggedFields = unknown;
+                result.UnknownTaggedFields = reader.ReadUnknownTaggedFields();
             }
             return result;
         }
@@ -350,8 +326,7 @@ public sealed partial class OffsetFetchResponse : IKafkaApiMessage<OffsetFetchRe
                 }
             }
             writer.WriteInt16(ErrorCode);
-            writer.WriteUnsignedVarint((uint)(UnknownTaggedFields?.Count ?? 0));
-            writer.WriteUnknownTaggedFields(UnknownTaggedFields);
+            writer.WriteTaggedFieldSection(UnknownTaggedFields);
         }
 
         /// <summary>Reads a value at <paramref name="version"/>.</summary>
@@ -379,14 +354,7 @@ public sealed partial class OffsetFetchResponse : IKafkaApiMessage<OffsetFetchRe
                 }
             }
             result.ErrorCode = reader.ReadInt16();
-            List<RawTaggedField>? unknown = null;
-            var taggedCount = reader.ReadTaggedFieldCount();
-            for (var tagIndex = 0; tagIndex < taggedCount; tagIndex++)
-            {
-                var (tag, size) = reader.ReadTaggedFieldHeader();
-                reader.ReadUnknownTaggedField(tag, size, ref unknown);
-            }
-            result.UnknownTaggedFields = unknown;
+            result.UnknownTaggedFields = reader.ReadUnknownTaggedFields();
             return result;
         }
     }
@@ -420,8 +388,7 @@ public sealed partial class OffsetFetchResponse : IKafkaApiMessage<OffsetFetchRe
                     item.Write(writer, version);
                 }
             }
-            writer.WriteUnsignedVarint((uint)(UnknownTaggedFields?.Count ?? 0));
-            writer.WriteUnknownTaggedFields(UnknownTaggedFields);
+            writer.WriteTaggedFieldSection(UnknownTaggedFields);
         }
 
         /// <summary>Reads a value at <paramref name="version"/>.</summary>
@@ -448,14 +415,7 @@ public sealed partial class OffsetFetchResponse : IKafkaApiMessage<OffsetFetchRe
                     result.Partitions = list;
                 }
             }
-            List<RawTaggedField>? unknown = null;
-            var taggedCount = reader.ReadTaggedFieldCount();
-            for (var tagIndex = 0; tagIndex < taggedCount; tagIndex++)
-            {
-                var (tag, size) = reader.ReadTaggedFieldHeader();
-                reader.ReadUnknownTaggedField(tag, size, ref unknown);
-            }
-            result.UnknownTaggedFields = unknown;
+            result.UnknownTaggedFields = reader.ReadUnknownTaggedFields();
             return result;
         }
     }
@@ -501,8 +461,7 @@ public sealed partial class OffsetFetchResponse : IKafkaApiMessage<OffsetFetchRe
             writer.WriteInt32(CommittedLeaderEpoch);
             writer.WriteString(Metadata, true);
             writer.WriteInt16(ErrorCode);
-            writer.WriteUnsignedVarint((uint)(UnknownTaggedFields?.Count ?? 0));
-            writer.WriteUnknownTaggedFields(UnknownTaggedFields);
+            writer.WriteTaggedFieldSection(UnknownTaggedFields);
         }
 
         /// <summary>Reads a value at <paramref name="version"/>.</summary>
@@ -517,14 +476,7 @@ public sealed partial class OffsetFetchResponse : IKafkaApiMessage<OffsetFetchRe
             result.CommittedLeaderEpoch = reader.ReadInt32();
             result.Metadata = reader.ReadNullableString(true);
             result.ErrorCode = reader.ReadInt16();
-            List<RawTaggedField>? unknown = null;
-            var taggedCount = reader.ReadTaggedFieldCount();
-            for (var tagIndex = 0; tagIndex < taggedCount; tagIndex++)
-            {
-                var (tag, size) = reader.ReadTaggedFieldHeader();
-                reader.ReadUnknownTaggedField(tag, size, ref unknown);
-            }
-            result.UnknownTaggedFields = unknown;
+            result.UnknownTaggedFields = reader.ReadUnknownTaggedFields();
             return result;
         }
     }

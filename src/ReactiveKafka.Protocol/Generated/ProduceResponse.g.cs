@@ -188,8 +188,7 @@ public sealed partial class ProduceResponse : IKafkaApiMessage<ProduceResponse>
             }
             if (version >= 9)
             {
-                writer.WriteUnsignedVarint((uint)(UnknownTaggedFields?.Count ?? 0));
-                writer.WriteUnknownTaggedFields(UnknownTaggedFields);
+                writer.WriteTaggedFieldSection(UnknownTaggedFields);
             }
         }
 
@@ -219,14 +218,7 @@ public sealed partial class ProduceResponse : IKafkaApiMessage<ProduceResponse>
             }
             if (version >= 9)
             {
-                List<RawTaggedField>? unknown = null;
-                var taggedCount = reader.ReadTaggedFieldCount();
-                for (var tagIndex = 0; tagIndex < taggedCount; tagIndex++)
-                {
-                    var (tag, size) = reader.ReadTaggedFieldHeader();
-                    reader.ReadUnknownTaggedField(tag, size, ref unknown);
-                }
-                result.UnknownTaggedFields = unknown;
+                result.UnknownTaggedFields = reader.ReadUnknownTaggedFields();
             }
             return result;
         }
@@ -421,8 +413,7 @@ public sealed partial class ProduceResponse : IKafkaApiMessage<ProduceResponse>
             writer.WriteString(BatchIndexErrorMessage, version >= 9);
             if (version >= 9)
             {
-                writer.WriteUnsignedVarint((uint)(UnknownTaggedFields?.Count ?? 0));
-                writer.WriteUnknownTaggedFields(UnknownTaggedFields);
+                writer.WriteTaggedFieldSection(UnknownTaggedFields);
             }
         }
 
@@ -437,14 +428,7 @@ public sealed partial class ProduceResponse : IKafkaApiMessage<ProduceResponse>
             result.BatchIndexErrorMessage = reader.ReadNullableString(version >= 9);
             if (version >= 9)
             {
-                List<RawTaggedField>? unknown = null;
-                var taggedCount = reader.ReadTaggedFieldCount();
-                for (var tagIndex = 0; tagIndex < taggedCount; tagIndex++)
-                {
-                    var (tag, size) = reader.ReadTaggedFieldHeader();
-                    reader.ReadUnknownTaggedField(tag, size, ref unknown);
-                }
-                result.UnknownTaggedFields = unknown;
+                result.UnknownTaggedFields = reader.ReadUnknownTaggedFields();
             }
             return result;
         }
@@ -473,8 +457,7 @@ public sealed partial class ProduceResponse : IKafkaApiMessage<ProduceResponse>
         {
             writer.WriteInt32(LeaderId);
             writer.WriteInt32(LeaderEpoch);
-            writer.WriteUnsignedVarint((uint)(UnknownTaggedFields?.Count ?? 0));
-            writer.WriteUnknownTaggedFields(UnknownTaggedFields);
+            writer.WriteTaggedFieldSection(UnknownTaggedFields);
         }
 
         /// <summary>Reads a value at <paramref name="version"/>.</summary>
@@ -486,14 +469,7 @@ public sealed partial class ProduceResponse : IKafkaApiMessage<ProduceResponse>
             var result = new LeaderIdAndEpoch();
             result.LeaderId = reader.ReadInt32();
             result.LeaderEpoch = reader.ReadInt32();
-            List<RawTaggedField>? unknown = null;
-            var taggedCount = reader.ReadTaggedFieldCount();
-            for (var tagIndex = 0; tagIndex < taggedCount; tagIndex++)
-            {
-                var (tag, size) = reader.ReadTaggedFieldHeader();
-                reader.ReadUnknownTaggedField(tag, size, ref unknown);
-            }
-            result.UnknownTaggedFields = unknown;
+            result.UnknownTaggedFields = reader.ReadUnknownTaggedFields();
             return result;
         }
     }
@@ -533,8 +509,7 @@ public sealed partial class ProduceResponse : IKafkaApiMessage<ProduceResponse>
             writer.WriteString(Host, true);
             writer.WriteInt32(Port);
             writer.WriteString(Rack, true);
-            writer.WriteUnsignedVarint((uint)(UnknownTaggedFields?.Count ?? 0));
-            writer.WriteUnknownTaggedFields(UnknownTaggedFields);
+            writer.WriteTaggedFieldSection(UnknownTaggedFields);
         }
 
         /// <summary>Reads a value at <paramref name="version"/>.</summary>
@@ -548,14 +523,7 @@ public sealed partial class ProduceResponse : IKafkaApiMessage<ProduceResponse>
             result.Host = reader.ReadString(true);
             result.Port = reader.ReadInt32();
             result.Rack = reader.ReadNullableString(true);
-            List<RawTaggedField>? unknown = null;
-            var taggedCount = reader.ReadTaggedFieldCount();
-            for (var tagIndex = 0; tagIndex < taggedCount; tagIndex++)
-            {
-                var (tag, size) = reader.ReadTaggedFieldHeader();
-                reader.ReadUnknownTaggedField(tag, size, ref unknown);
-            }
-            result.UnknownTaggedFields = unknown;
+            result.UnknownTaggedFields = reader.ReadUnknownTaggedFields();
             return result;
         }
     }

@@ -38,8 +38,7 @@ public sealed partial class ResponseHeader : IKafkaMessage<ResponseHeader>
         writer.WriteInt32(CorrelationId);
         if (version >= 1)
         {
-            writer.WriteUnsignedVarint((uint)(UnknownTaggedFields?.Count ?? 0));
-            writer.WriteUnknownTaggedFields(UnknownTaggedFields);
+            writer.WriteTaggedFieldSection(UnknownTaggedFields);
         }
     }
 
@@ -58,14 +57,7 @@ public sealed partial class ResponseHeader : IKafkaMessage<ResponseHeader>
         result.CorrelationId = reader.ReadInt32();
         if (version >= 1)
         {
-            List<RawTaggedField>? unknown = null;
-            var taggedCount = reader.ReadTaggedFieldCount();
-            for (var tagIndex = 0; tagIndex < taggedCount; tagIndex++)
-            {
-                var (tag, size) = reader.ReadTaggedFieldHeader();
-                reader.ReadUnknownTaggedField(tag, size, ref unknown);
-            }
-            result.UnknownTaggedFields = unknown;
+            result.UnknownTaggedFields = reader.ReadUnknownTaggedFields();
         }
         return result;
     }

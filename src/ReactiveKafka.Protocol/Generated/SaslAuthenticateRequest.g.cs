@@ -40,8 +40,7 @@ public sealed partial class SaslAuthenticateRequest : IKafkaApiMessage<SaslAuthe
         writer.WriteBytes(AuthBytes.Span, false, version >= 2);
         if (version >= 2)
         {
-            writer.WriteUnsignedVarint((uint)(UnknownTaggedFields?.Count ?? 0));
-            writer.WriteUnknownTaggedFields(UnknownTaggedFields);
+            writer.WriteTaggedFieldSection(UnknownTaggedFields);
         }
     }
 
@@ -60,14 +59,7 @@ public sealed partial class SaslAuthenticateRequest : IKafkaApiMessage<SaslAuthe
         result.AuthBytes = reader.ReadBytes(version >= 2);
         if (version >= 2)
         {
-            List<RawTaggedField>? unknown = null;
-            var taggedCount = reader.ReadTaggedFieldCount();
-            for (var tagIndex = 0; tagIndex < taggedCount; tagIndex++)
-            {
-                var (tag, size) = reader.ReadTaggedFieldHeader();
-                reader.ReadUnknownTaggedField(tag, size, ref unknown);
-            }
-            result.UnknownTaggedFields = unknown;
+            result.UnknownTaggedFields = reader.ReadUnknownTaggedFields();
         }
         return result;
     }

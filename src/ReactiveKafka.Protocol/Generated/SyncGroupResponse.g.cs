@@ -73,8 +73,7 @@ public sealed partial class SyncGroupResponse : IKafkaApiMessage<SyncGroupRespon
         writer.WriteBytes(Assignment.Span, false, version >= 4);
         if (version >= 4)
         {
-            writer.WriteUnsignedVarint((uint)(UnknownTaggedFields?.Count ?? 0));
-            writer.WriteUnknownTaggedFields(UnknownTaggedFields);
+            writer.WriteTaggedFieldSection(UnknownTaggedFields);
         }
     }
 
@@ -106,14 +105,7 @@ public sealed partial class SyncGroupResponse : IKafkaApiMessage<SyncGroupRespon
         result.Assignment = reader.ReadBytes(version >= 4);
         if (version >= 4)
         {
-            List<RawTaggedField>? unknown = null;
-            var taggedCount = reader.ReadTaggedFieldCount();
-            for (var tagIndex = 0; tagIndex < taggedCount; tagIndex++)
-            {
-                var (tag, size) = reader.ReadTaggedFieldHeader();
-                reader.ReadUnknownTaggedField(tag, size, ref unknown);
-            }
-            result.UnknownTaggedFields = unknown;
+            result.UnknownTaggedFields = reader.ReadUnknownTaggedFields();
         }
         return result;
     }

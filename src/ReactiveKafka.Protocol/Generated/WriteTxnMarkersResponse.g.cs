@@ -46,8 +46,7 @@ public sealed partial class WriteTxnMarkersResponse : IKafkaApiMessage<WriteTxnM
         }
         if (version >= 1)
         {
-            writer.WriteUnsignedVarint((uint)(UnknownTaggedFields?.Count ?? 0));
-            writer.WriteUnknownTaggedFields(UnknownTaggedFields);
+            writer.WriteTaggedFieldSection(UnknownTaggedFields);
         }
     }
 
@@ -81,14 +80,7 @@ public sealed partial class WriteTxnMarkersResponse : IKafkaApiMessage<WriteTxnM
         }
         if (version >= 1)
         {
-            List<RawTaggedField>? unknown = null;
-            var taggedCount = reader.ReadTaggedFieldCount();
-            for (var tagIndex = 0; tagIndex < taggedCount; tagIndex++)
-            {
-                var (tag, size) = reader.ReadTaggedFieldHeader();
-                reader.ReadUnknownTaggedField(tag, size, ref unknown);
-            }
-            result.UnknownTaggedFields = unknown;
+            result.UnknownTaggedFields = reader.ReadUnknownTaggedFields();
         }
         return result;
     }
@@ -124,8 +116,7 @@ public sealed partial class WriteTxnMarkersResponse : IKafkaApiMessage<WriteTxnM
             }
             if (version >= 1)
             {
-                writer.WriteUnsignedVarint((uint)(UnknownTaggedFields?.Count ?? 0));
-                writer.WriteUnknownTaggedFields(UnknownTaggedFields);
+                writer.WriteTaggedFieldSection(UnknownTaggedFields);
             }
         }
 
@@ -155,14 +146,7 @@ public sealed partial class WriteTxnMarkersResponse : IKafkaApiMessage<WriteTxnM
             }
             if (version >= 1)
             {
-                List<RawTaggedField>? unknown = null;
-                var taggedCount = reader.ReadTaggedFieldCount();
-                for (var tagIndex = 0; tagIndex < taggedCount; tagIndex++)
-                {
-                    var (tag, size) = reader.ReadTaggedFieldHeader();
-                    reader.ReadUnknownTaggedField(tag, size, ref unknown);
-                }
-                result.UnknownTaggedFields = unknown;
+                result.UnknownTaggedFields = reader.ReadUnknownTaggedFields();
             }
             return result;
         }
@@ -199,8 +183,7 @@ public sealed partial class WriteTxnMarkersResponse : IKafkaApiMessage<WriteTxnM
             }
             if (version >= 1)
             {
-                writer.WriteUnsignedVarint((uint)(UnknownTaggedFields?.Count ?? 0));
-                writer.WriteUnknownTaggedFields(UnknownTaggedFields);
+                writer.WriteTaggedFieldSection(UnknownTaggedFields);
             }
         }
 
@@ -230,14 +213,7 @@ public sealed partial class WriteTxnMarkersResponse : IKafkaApiMessage<WriteTxnM
             }
             if (version >= 1)
             {
-                List<RawTaggedField>? unknown = null;
-                var taggedCount = reader.ReadTaggedFieldCount();
-                for (var tagIndex = 0; tagIndex < taggedCount; tagIndex++)
-                {
-                    var (tag, size) = reader.ReadTaggedFieldHeader();
-                    reader.ReadUnknownTaggedField(tag, size, ref unknown);
-                }
-                result.UnknownTaggedFields = unknown;
+                result.UnknownTaggedFields = reader.ReadUnknownTaggedFields();
             }
             return result;
         }
@@ -268,8 +244,7 @@ public sealed partial class WriteTxnMarkersResponse : IKafkaApiMessage<WriteTxnM
             writer.WriteInt16(ErrorCode);
             if (version >= 1)
             {
-                writer.WriteUnsignedVarint((uint)(UnknownTaggedFields?.Count ?? 0));
-                writer.WriteUnknownTaggedFields(UnknownTaggedFields);
+                writer.WriteTaggedFieldSection(UnknownTaggedFields);
             }
         }
 
@@ -284,14 +259,7 @@ public sealed partial class WriteTxnMarkersResponse : IKafkaApiMessage<WriteTxnM
             result.ErrorCode = reader.ReadInt16();
             if (version >= 1)
             {
-                List<RawTaggedField>? unknown = null;
-                var taggedCount = reader.ReadTaggedFieldCount();
-                for (var tagIndex = 0; tagIndex < taggedCount; tagIndex++)
-                {
-                    var (tag, size) = reader.ReadTaggedFieldHeader();
-                    reader.ReadUnknownTaggedField(tag, size, ref unknown);
-                }
-                result.UnknownTaggedFields = unknown;
+                result.UnknownTaggedFields = reader.ReadUnknownTaggedFields();
             }
             return result;
         }

@@ -220,6 +220,23 @@ public struct ProtocolReader
         return (tag, (int)size);
     }
 
+    /// <summary>
+    /// Reads a whole tagged-field section of a structure that knows no tags at this version: every field is kept
+    /// as unknown, so that it survives a write. Returns null when the section is empty.
+    /// </summary>
+    public List<RawTaggedField>? ReadUnknownTaggedFields()
+    {
+        List<RawTaggedField>? unknown = null;
+        var count = ReadTaggedFieldCount();
+        for (var i = 0; i < count; i++)
+        {
+            var (tag, size) = ReadTaggedFieldHeader();
+            ReadUnknownTaggedField(tag, size, ref unknown);
+        }
+
+        return unknown;
+    }
+
     /// <summary>Keeps a tagged field the caller does not know, so that it survives a write.</summary>
     public void ReadUnknownTaggedField(uint tag, int size, ref List<RawTaggedField>? unknown) =>
         (unknown ??= new List<RawTaggedField>()).Add(new RawTaggedField(tag, Take(size).ToArray()));

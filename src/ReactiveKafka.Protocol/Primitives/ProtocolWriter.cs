@@ -231,7 +231,17 @@ public sealed class ProtocolWriter : IBufferWriter<byte>, IDisposable
     /// <summary>Writes raw bytes.</summary>
     public void WriteRaw(ReadOnlySpan<byte> value) => value.CopyTo(Reserve(value.Length));
 
-    /// <summary>Writes an empty tagged-field section, or the given unknown fields.</summary>
+    /// <summary>
+    /// Writes a whole tagged-field section holding only <paramref name="unknown"/> (the count, then each field);
+    /// an empty section when null.
+    /// </summary>
+    public void WriteTaggedFieldSection(List<RawTaggedField>? unknown)
+    {
+        WriteUnsignedVarint((uint)(unknown?.Count ?? 0));
+        WriteUnknownTaggedFields(unknown);
+    }
+
+    /// <summary>Writes the given unknown tagged fields (without the section's count).</summary>
     public void WriteUnknownTaggedFields(List<RawTaggedField>? unknown)
     {
         if (unknown is null)
