@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Confluent.Kafka;
+using ReactiveKafka.Broker.Tests.Clients;
 using Xunit;
 
 namespace ReactiveKafka.Broker.Tests.Server;
@@ -85,13 +86,9 @@ public sealed class CrashRecoveryTests : IDisposable
             }).Build();
             var end = consumer.QueryWatermarkOffsets(new TopicPartition(topic, 0), Timeout).High.Value;
             consumer.Assign(new TopicPartitionOffset(topic, 0, Offset.Beginning));
-            var deadline = DateTime.UtcNow + Timeout;
-            while (survivors.Count < end && DateTime.UtcNow < deadline)
+            foreach (var record in BrokerFixture.ConsumeCount(consumer, (int)end, Timeout))
             {
-                if (consumer.Consume(TimeSpan.FromMilliseconds(200)) is { IsPartitionEOF: false } record)
-                {
-                    survivors[record.Message.Value] = record.Offset.Value;
-                }
+                survivors[record.Message.Value] = record.Offset.Value;
             }
 
             Assert.Equal(end, survivors.Count);
@@ -134,15 +131,7 @@ public sealed class CrashRecoveryTests : IDisposable
 
         using var consumer = new ConsumerBuilder<string, string>(new ConsumerConfig { BootstrapServers = restarted.BootstrapServers, GroupId = "torn-check" }).Build();
         consumer.Assign(new TopicPartitionOffset(topic, 0, Offset.Beginning));
-        var values = new List<string>();
-        var deadline = DateTime.UtcNow + Timeout;
-        while (values.Count < 10 && DateTime.UtcNow < deadline)
-        {
-            if (consumer.Consume(TimeSpan.FromMilliseconds(200)) is { IsPartitionEOF: false } record)
-            {
-                values.Add(record.Message.Value);
-            }
-        }
+        var values = BrokerFixture.ConsumeCount(consumer, 10, Timeout).Select(r => r.Message.Value);
 
         Assert.Equal([.. Enumerable.Range(0, 9).Select(i => $"v{i}"), "after"], values);
     }
