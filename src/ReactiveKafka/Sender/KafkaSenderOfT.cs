@@ -139,10 +139,10 @@ public sealed class KafkaSender<TKey, TValue> : IAsyncDisposable, IDisposable
         _core.ThrowIfDisposed();
         var completion = new SingleSendCompletion<TKey, TValue, TCorrelation>(_core);
         _core.Admitted();
-        var entry = _core.Prepare(record, completion);
-        if (!_core.TryProduce(entry))
+        var entry = _core.Prepare(record, completion, out var message);
+        if (!_core.TryProduce(entry, message))
         {
-            return RetryThenAwaitAsync(entry, completion, cancellationToken);
+            return RetryThenAwaitAsync(entry, message, completion, cancellationToken);
         }
 
         return completion.Task.IsCompleted && !cancellationToken.IsCancellationRequested
@@ -203,6 +203,7 @@ public sealed class KafkaSender<TKey, TValue> : IAsyncDisposable, IDisposable
 
     private async Task<SenderResult<TCorrelation>> RetryThenAwaitAsync<TCorrelation>(
         InFlightRecord<TKey, TValue, TCorrelation> entry,
+        SerializedMessage message,
         SingleSendCompletion<TKey, TValue, TCorrelation> completion,
         CancellationToken cancellationToken)
     {
@@ -219,7 +220,7 @@ public sealed class KafkaSender<TKey, TValue> : IAsyncDisposable, IDisposable
                 break;
             }
         }
-        while (!_core.TryProduce(entry));
+        while (!_core.TryProduce(entry, message));
 
         return await AwaitAsync(completion.Task, cancellationToken).ConfigureAwait(false);
     }

@@ -79,7 +79,13 @@ public static class BenchmarkProgram
                 var clock = Stopwatch.StartNew();
                 try
                 {
+                    context.BeginScenario();
                     var result = await scenario.RunAsync(context);
+                    if (context.LastCosts is { } costs)
+                    {
+                        result.Notes.Add(costs);
+                    }
+
                     results.Add(result);
                     Console.Error.WriteLine($"== {scenario.Name} done in {clock.Elapsed.TotalSeconds:0.0} s: {result.Checked} (target {result.Target})");
                 }

@@ -70,16 +70,36 @@ public sealed class BenchContext(BenchSettings settings, string workDirectory) :
 
         var a = new double[Runs];
         var b = new double[Runs];
+        var costsA = new List<RunCost>();
+        var costsB = new List<RunCost>();
         for (var i = 0; i < Runs; i++)
         {
+            var cost = ProcessCpu.Start();
             a[i] = await runA(i);
-            Log($"run {i + 1}/{Runs} {labelA}: {a[i]:G4}");
+            costsA.Add(cost.Stop());
+            Log($"run {i + 1}/{Runs} {labelA}: {a[i]:G4} ({costsA[^1]})");
+            cost = ProcessCpu.Start();
             b[i] = await runB(i);
-            Log($"run {i + 1}/{Runs} {labelB}: {b[i]:G4}");
+            costsB.Add(cost.Stop());
+            Log($"run {i + 1}/{Runs} {labelB}: {b[i]:G4} ({costsB[^1]})");
         }
 
+        LastCosts = $"In the measuring process, per run (medians): {labelA} {Median(costsA)}; {labelB} {Median(costsB)}.";
         return (a, b, a.Zip(b, (x, y) => x / y).ToArray());
     }
+
+    /// <summary>
+    /// The median cost of each side in the last <see cref="AlternateAsync"/> (CPU, allocation, GC pauses of this
+    /// process), for the scenario's notes; null before the first.
+    /// </summary>
+    public string? LastCosts { get; private set; }
+
+    /// <summary>Forgets the previous scenario's costs.</summary>
+    public void BeginScenario() => LastCosts = null;
+
+    private static string Median(List<RunCost> costs) =>
+        $"cpu {Stats.Median(costs.Select(c => c.CpuSeconds).ToArray()):0.00} s in {Stats.Median(costs.Select(c => c.WallSeconds).ToArray()):0.00} s, " +
+        $"allocated {Stats.Median(costs.Select(c => c.AllocatedMiB).ToArray()):0} MiB, GC paused {Stats.Median(costs.Select(c => c.GcPauseMs).ToArray()):0} ms";
 
     public async ValueTask DisposeAsync()
     {

@@ -81,9 +81,9 @@ internal sealed class InFlightGate
     public ValueTask WaitAsync(CancellationToken cancellationToken) =>
         TryAcquire() ? default : WaitSlowAsync(cancellationToken);
 
-    public void Release()
+    public void Release(int count = 1)
     {
-        var available = Interlocked.Increment(ref _available);
+        var available = Interlocked.Add(ref _available, count);
         if (available >= _wakeThreshold && Volatile.Read(ref _waiter) is not null)
         {
             switch (Interlocked.Exchange(ref _waiter, null))

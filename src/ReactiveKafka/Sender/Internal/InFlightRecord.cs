@@ -3,7 +3,7 @@ using Confluent.Kafka;
 namespace ReactiveKafka.Sender.Internal;
 
 /// <summary>
-/// One record on its way: its serialized message until the producer accepted it, then the delivery handler that
+/// One record on its way, from admission to its result: the delivery handler's target, which
 /// turns the report into a <see cref="SenderResult{TCorrelation}"/>. Completes exactly once (a delivery report, a
 /// local failure and the sender's close may race; the first wins).
 /// </summary>
@@ -18,15 +18,12 @@ internal sealed class InFlightRecord<TKey, TValue, TCorrelation> : InFlightEntry
         _core = core;
         Record = record;
         _sink = sink;
-        DeliveryHandler = OnDelivery;
     }
 
     public SenderRecord<TKey, TValue, TCorrelation> Record { get; }
 
-    /// <summary>The serialized message, kept for retries while librdkafka's queue is full; null once handed over.</summary>
-    public Message<byte[], byte[]>? Message { get; set; }
-
-    public Action<DeliveryReport<byte[], byte[]>> DeliveryHandler { get; }
+    /// <summary>A new delegate per record: Confluent's only way to tell delivery reports apart.</summary>
+    public Action<DeliveryReport<byte[], byte[]>> CreateDeliveryHandler() => OnDelivery;
 
     public bool IsCompleted => Volatile.Read(ref _completed) != 0;
 
@@ -60,7 +57,6 @@ internal sealed class InFlightRecord<TKey, TValue, TCorrelation> : InFlightEntry
             return;
         }
 
-        Message = null;
         _core.InFlight.Remove(this);
         _sink.OnResult(result);
     }

@@ -13,6 +13,12 @@ namespace ReactiveKafka.Sender.Internal;
 internal sealed class ObservableSendPipeline<TKey, TValue, TCorrelation>
     : SendPipeline<TKey, TValue, TCorrelation>, IObserver<SenderRecord<TKey, TValue, TCorrelation>>, IDisposable
 {
+    /// <summary>
+    /// Results handled between two settlements: large enough that the counters shared with the sending thread are
+    /// written rarely, small against any useful in-flight bound so permits come back steadily.
+    /// </summary>
+    private const int SettleBatch = 64;
+
     private readonly IObserver<SenderResult<TCorrelation>> _observer;
     private readonly IScheduler _scheduler;
     private readonly ConcurrentQueue<SenderResult<TCorrelation>> _results = new();
@@ -87,6 +93,7 @@ internal sealed class ObservableSendPipeline<TKey, TValue, TCorrelation>
         var missed = 1;
         while (true)
         {
+            var handled = 0;
             while (_results.TryDequeue(out var result))
             {
                 if (Accept(result))
@@ -94,8 +101,14 @@ internal sealed class ObservableSendPipeline<TKey, TValue, TCorrelation>
                     _observer.OnNext(result);
                 }
 
-                Settle();
+                if (++handled == SettleBatch)
+                {
+                    Settle(handled);
+                    handled = 0;
+                }
             }
+
+            Settle(handled);
 
             if (TryTerminate(out var error))
             {

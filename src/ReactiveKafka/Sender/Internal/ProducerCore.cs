@@ -16,6 +16,12 @@ internal sealed class ProducerCore<TKey, TValue> : IDisposable
 {
     private const string DeliveryReportFields = "dotnet.producer.delivery.report.fields";
 
+    [ThreadStatic]
+    private static Message<byte[], byte[]>? t_message;
+
+    [ThreadStatic]
+    private static TopicPartition? t_topicPartition;
+
     private readonly IProducer<byte[], byte[]> _producer;
     private readonly CancellationTokenSource _closing = new();
     private readonly Lock _lock = new();
@@ -108,15 +114,16 @@ internal sealed class ProducerCore<TKey, TValue> : IDisposable
         }
     }
 
-    public void Settled() => Interlocked.Decrement(ref _inFlight);
+    public void Settled(int count = 1) => Interlocked.Add(ref _inFlight, -count);
 
     /// <summary>
     /// Creates the in-flight record and serializes it; a serializer failure completes it at once with a
     /// <see cref="ErrorCode.Local_KeySerialization"/> / <see cref="ErrorCode.Local_ValueSerialization"/> failure.
     /// </summary>
     public InFlightRecord<TKey, TValue, TCorrelation> Prepare<TCorrelation>(
-        SenderRecord<TKey, TValue, TCorrelation> record, IResultSink<TCorrelation> sink)
+        SenderRecord<TKey, TValue, TCorrelation> record, IResultSink<TCorrelation> sink, out SerializedMessage message)
     {
+        message = default;
         var entry = new InFlightRecord<TKey, TValue, TCorrelation>(this, record, sink);
         var partition = record.Partition is { } p ? new Partition(p) : Partition.Any;
         var headers = record.Headers ?? (SerializersMayAddHeaders ? new Headers() : null);
@@ -142,13 +149,7 @@ internal sealed class ProducerCore<TKey, TValue> : IDisposable
             return entry;
         }
 
-        entry.Message = new Message<byte[], byte[]>
-        {
-            Key = key,
-            Value = value,
-            Headers = headers is { Count: > 0 } ? headers : null,
-            Timestamp = record.Timestamp is { } timestamp ? new Timestamp(timestamp) : Timestamp.Default,
-        };
+        message = new SerializedMessage(key, value, headers is { Count: > 0 } ? headers : null);
         return entry;
     }
 
@@ -156,16 +157,14 @@ internal sealed class ProducerCore<TKey, TValue> : IDisposable
     /// Hands a prepared record to librdkafka. False when librdkafka's queue is full (wait for deliveries and retry);
     /// any other failure completes the record with it.
     /// </summary>
-    public bool TryProduce<TCorrelation>(InFlightRecord<TKey, TValue, TCorrelation> entry)
+    public bool TryProduce<TCorrelation>(InFlightRecord<TKey, TValue, TCorrelation> entry, SerializedMessage serialized)
     {
-        var message = entry.Message;
-        if (message is null || entry.IsCompleted)
+        if (entry.IsCompleted)
         {
             return true;
         }
 
         var record = entry.Record;
-        var partition = record.Partition is { } p ? new Partition(p) : Partition.Any;
         if (!entry.Registered)
         {
             InFlight.Add(entry);
@@ -177,18 +176,17 @@ internal sealed class ProducerCore<TKey, TValue> : IDisposable
             return true;
         }
 
+        // Confluent copies the message into librdkafka before Produce returns, so one message object per thread
+        // serves every record, and one TopicPartition per topic and partition (Produce(string, ...) would allocate one
+        // per call). Both would otherwise be allocated per record, on the path that decides throughput.
+        var message = t_message ??= new Message<byte[], byte[]>();
+        message.Key = serialized.Key!;
+        message.Value = serialized.Value!;
+        message.Headers = serialized.Headers;
+        message.Timestamp = record.Timestamp is { } timestamp ? new Timestamp(timestamp) : Timestamp.Default;
         try
         {
-            if (record.Partition is null)
-            {
-                _producer.Produce(record.Topic, message, entry.DeliveryHandler);
-            }
-            else
-            {
-                _producer.Produce(new TopicPartition(record.Topic, partition), message, entry.DeliveryHandler);
-            }
-
-            entry.Message = null;
+            _producer.Produce(TopicPartitionFor(record.Topic, record.Partition), message, entry.CreateDeliveryHandler());
             return true;
         }
         catch (KafkaException error) when (error.Error.Code == ErrorCode.Local_QueueFull)
@@ -197,14 +195,35 @@ internal sealed class ProducerCore<TKey, TValue> : IDisposable
         }
         catch (KafkaException error)
         {
-            entry.Fail(error.Error, error, partition);
+            entry.Fail(error.Error, error, RequestedPartition(record.Partition));
             return true;
         }
         catch (Exception error)
         {
-            entry.Fail(new Error(ErrorCode.Local_Fail, error.Message), error, partition);
+            entry.Fail(new Error(ErrorCode.Local_Fail, error.Message), error, RequestedPartition(record.Partition));
             return true;
         }
+        finally
+        {
+            message.Key = null!;
+            message.Value = null!;
+            message.Headers = null;
+        }
+    }
+
+    private static Partition RequestedPartition(int? partition) => partition is { } p ? new Partition(p) : Partition.Any;
+
+    /// <summary>The topic partition to produce to, cached per thread for the last topic and partition used.</summary>
+    private static TopicPartition TopicPartitionFor(string topic, int? partition)
+    {
+        var requested = RequestedPartition(partition);
+        var cached = t_topicPartition;
+        if (cached is null || cached.Partition != requested || !string.Equals(cached.Topic, topic, StringComparison.Ordinal))
+        {
+            cached = t_topicPartition = new TopicPartition(topic, requested);
+        }
+
+        return cached;
     }
 
     /// <summary>The typed producer over the same librdkafka handle, for <c>DoOnProducer</c>.</summary>
