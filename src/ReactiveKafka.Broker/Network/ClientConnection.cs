@@ -266,7 +266,9 @@ internal sealed class ClientConnection
 
     private async Task WriteResponsesAsync(PipeWriter writer)
     {
-        using var scratch = new ProtocolWriter(4096);
+        // Record batches of fetch responses are not copied into the scratch buffer: they are log regions, copied from
+        // the file into the pipe in chunks (WriteWithExternalBytesAsync), so the scratch holds only the small parts.
+        using var scratch = new ProtocolWriter(4096) { DeferExternalBytes = true };
         var responses = _responses.Reader;
         while (await responses.WaitToReadAsync().ConfigureAwait(false))
         {
@@ -328,7 +330,14 @@ internal sealed class ClientConnection
 
                     scratch.Reset();
                     WriteResponse(scratch, pending, body);
-                    writer.Write(scratch.WrittenSpan);
+                    if (scratch.ExternalSegments.Count == 0)
+                    {
+                        writer.Write(scratch.WrittenSpan);
+                    }
+                    else if (!await WriteWithExternalBytesAsync(writer, scratch).ConfigureAwait(false))
+                    {
+                        return;
+                    }
                 }
                 finally
                 {
@@ -365,6 +374,24 @@ internal sealed class ClientConnection
         }
     }
 
+    // The scratch's bytes with each deferred region written in its place; false when the client has gone.
+    private async ValueTask<bool> WriteWithExternalBytesAsync(PipeWriter writer, ProtocolWriter scratch)
+    {
+        var written = 0;
+        foreach (var segment in scratch.ExternalSegments)
+        {
+            writer.Write(scratch.WrittenSpan[written..segment.Position]);
+            written = segment.Position;
+            if (!await segment.Bytes.CopyToAsync(writer, _closed.Token).ConfigureAwait(false))
+            {
+                return false;
+            }
+        }
+
+        writer.Write(scratch.WrittenSpan[written..]);
+        return true;
+    }
+
     private static void WriteResponse(ProtocolWriter scratch, PendingResponse pending, IKafkaMessage body)
     {
         var context = pending.Context;
@@ -380,7 +407,7 @@ internal sealed class ClientConnection
         }
 
         body.Write(scratch, context.ApiVersion);
-        scratch.PatchInt32(sizeAt, scratch.Length - 4);
+        scratch.PatchInt32(sizeAt, checked((int)(scratch.Length + scratch.ExternalLength - 4)));
     }
 
     private readonly record struct PendingResponse(

@@ -1,4 +1,3 @@
-using System.Buffers;
 using ReactiveKafka.Protocol;
 using ReactiveKafka.Protocol.Records;
 
@@ -14,53 +13,35 @@ internal sealed partial class PartitionLog
     public const long LatestTimestamp = -1;
 
     /// <summary>
-    /// Reads whole batches into a pooled buffer owned by the result (dispose it); see
-    /// <see cref="Read(long, int, long, IBufferWriter{byte})"/> for the rules.
-    /// </summary>
-    public ReadResult Read(long fetchOffset, int maxBytes, long maxOffsetExclusive)
-    {
-        var buffer = new PooledBufferWriter(Math.Clamp(maxBytes, RecordBatchHeader.Size, 1 << 20));
-        var result = Read(fetchOffset, maxBytes, maxOffsetExclusive, buffer);
-        if (result.Length == 0)
-        {
-            buffer.Dispose();
-            return result;
-        }
-
-        return new ReadResult(result.Error, result.Length, result.HighWatermark, result.LogStartOffset, result.LogEndOffset, buffer);
-    }
-
-    /// <summary>
-    /// Writes into <paramref name="destination"/> the whole batches starting with the one that
-    /// contains <paramref name="fetchOffset"/>, up to <paramref name="maxBytes"/> — but always the
-    /// first batch, however large (KIP-74) — and none starting at or after
-    /// <paramref name="maxOffsetExclusive"/> (pass <see cref="HighWatermark"/> for consumers).
+    /// The whole batches starting with the one that contains <paramref name="fetchOffset"/>, up to
+    /// <paramref name="maxBytes"/> — but always the first batch, however large (KIP-74) — and none starting at or after
+    /// <paramref name="maxOffsetExclusive"/> (pass <see cref="HighWatermark"/> for consumers), as a
+    /// <see cref="LogRegion"/> of the file (dispose the result when done with the bytes).
     /// Reads stay within one segment; the next fetch continues in the next one. The first batch may
     /// start before <paramref name="fetchOffset"/>: clients skip the records below it.
     /// OFFSET_OUT_OF_RANGE when <paramref name="fetchOffset"/> is below
     /// <see cref="LogStartOffset"/> or above <see cref="LogEndOffset"/>.
     /// </summary>
-    public ReadResult Read(long fetchOffset, int maxBytes, long maxOffsetExclusive, IBufferWriter<byte> destination)
+    public ReadResult Read(long fetchOffset, int maxBytes, long maxOffsetExclusive)
     {
-        ArgumentNullException.ThrowIfNull(destination);
         while (true)
         {
             var segments = _segments;
             var (start, end, hw) = (LogStartOffset, LogEndOffset, HighWatermark);
             if (_closed)
             {
-                return new ReadResult(ErrorCode.NotLeaderOrFollower, 0, hw, start, end);
+                return new ReadResult(ErrorCode.NotLeaderOrFollower, hw, start, end);
             }
 
             if (fetchOffset < start || fetchOffset > end)
             {
-                return new ReadResult(ErrorCode.OffsetOutOfRange, 0, hw, start, end);
+                return new ReadResult(ErrorCode.OffsetOutOfRange, hw, start, end);
             }
 
             var limit = Math.Min(maxOffsetExclusive, end);
             if (fetchOffset >= limit)
             {
-                return new ReadResult(ErrorCode.None, 0, hw, start, end);
+                return new ReadResult(ErrorCode.None, hw, start, end);
             }
 
             var retry = false;
@@ -73,24 +54,24 @@ internal sealed partial class PartitionLog
                     break;
                 }
 
-                try
+                var position = segment.FindPosition(fetchOffset);
+                var length = position >= 0 ? MeasureBatches(segment, position, maxBytes, limit) : 0;
+                if (length > 0)
                 {
-                    var position = segment.FindPosition(fetchOffset);
-                    if (position >= 0)
-                    {
-                        var length = ReadBatches(segment, position, maxBytes, limit, destination);
-                        return new ReadResult(ErrorCode.None, length, hw, start, end);
-                    }
+                    // The region takes over the reader reference.
+                    return new ReadResult(ErrorCode.None, hw, start, end, new LogRegion(segment, position, length));
                 }
-                finally
+
+                segment.Release();
+                if (position >= 0)
                 {
-                    segment.Release();
+                    return new ReadResult(ErrorCode.None, hw, start, end);
                 }
             }
 
             if (!retry)
             {
-                return new ReadResult(ErrorCode.None, 0, hw, start, end);
+                return new ReadResult(ErrorCode.None, hw, start, end);
             }
         }
     }
@@ -156,34 +137,38 @@ internal sealed partial class PartitionLog
         return found;
     }
 
-    // One read of up to maxBytes straight into the destination, then a walk over the headers in
-    // memory to cut at the last whole batch below the limit. Only when the first batch alone is
-    // larger than what was read is it read again in full.
-    private static int ReadBatches(LogSegment segment, long position, int maxBytes, long limit, IBufferWriter<byte> destination)
+    // The length of the whole batches from position: walks the batch headers, reading the file in small chunks so
+    // that many small batches cost few reads and a large batch costs one chunk, never its size in memory.
+    private static int MeasureBatches(LogSegment segment, long position, int maxBytes, long limit)
     {
-        var available = segment.Size - position;
-        var want = (int)Math.Min(Math.Max(maxBytes, RecordBatchHeader.Size), available);
-        var span = destination.GetSpan(want)[..want];
-        var read = segment.Read(position, span);
-        var used = 0;
-        while (RecordBatchHeader.TryRead(span[used..read], out var header) && header.BaseOffset < limit)
+        const int ChunkSize = 8 * 1024;
+        Span<byte> chunk = stackalloc byte[ChunkSize];
+        long used = 0;
+        while (true)
         {
-            var total = header.TotalSize;
-            if (used + total > read)
+            var read = segment.Read(position + used, chunk);
+            var walked = 0;
+            while (RecordBatchHeader.TryRead(chunk[walked..read], out var header) && header.BaseOffset < limit)
             {
-                if (used == 0 && total <= available)
+                var total = header.TotalSize;
+                var fits = used + total <= maxBytes || used == 0; // The first batch is served whole (KIP-74).
+                if (!fits || position + used + total > segment.Size || used + total > int.MaxValue)
                 {
-                    span = destination.GetSpan(total)[..total];
-                    used = segment.Read(position, span) == total ? total : 0;
+                    return (int)used;
                 }
 
-                break;
+                used += total;
+                walked += total;
+                if (walked > read - RecordBatchHeader.Size)
+                {
+                    break;
+                }
             }
 
-            used += total;
+            if (walked == 0)
+            {
+                return (int)used;
+            }
         }
-
-        destination.Advance(used);
-        return used;
     }
 }

@@ -7,31 +7,28 @@ namespace ReactiveKafka.Broker.Storage;
 /// partition state a Fetch response reports.
 /// </summary>
 /// <remarks>
-/// Ownership: when the read allocated its own buffer, <see cref="Records"/> lives in pooled memory
-/// owned by this result; the caller must <see cref="Dispose"/> it exactly when done with the bytes
-/// (copies of the struct share the buffer; disposing twice is harmless). When the caller supplied
-/// an <see cref="System.Buffers.IBufferWriter{T}"/>, the bytes are in that writer and
-/// <see cref="Records"/> is empty.
+/// Ownership: <see cref="Records"/> refers to a <see cref="LogRegion"/> of the log that keeps its segment open; the
+/// caller must <see cref="Dispose"/> the result when done with the bytes (copies of the struct share the region;
+/// disposing twice is harmless).
 /// </remarks>
 internal readonly struct ReadResult : IDisposable
 {
-    private readonly PooledBufferWriter? _buffer;
+    private readonly LogRegion? _region;
 
-    internal ReadResult(ErrorCode error, int length, long highWatermark, long logStartOffset, long logEndOffset, PooledBufferWriter? buffer = null)
+    internal ReadResult(ErrorCode error, long highWatermark, long logStartOffset, long logEndOffset, LogRegion? region = null)
     {
         Error = error;
-        Length = length;
         HighWatermark = highWatermark;
         LogStartOffset = logStartOffset;
         LogEndOffset = logEndOffset;
-        _buffer = buffer;
+        _region = region;
     }
 
     /// <summary>None, or OFFSET_OUT_OF_RANGE, or NOT_LEADER_OR_FOLLOWER when the log is closed.</summary>
     public ErrorCode Error { get; }
 
     /// <summary>Bytes of record batches read.</summary>
-    public int Length { get; }
+    public int Length => _region?.Length ?? 0;
 
     /// <summary>The high watermark when the read happened.</summary>
     public long HighWatermark { get; }
@@ -42,9 +39,9 @@ internal readonly struct ReadResult : IDisposable
     /// <summary>The log end offset when the read happened.</summary>
     public long LogEndOffset { get; }
 
-    /// <summary>The batches, when the read owns its buffer; valid until <see cref="Dispose"/>.</summary>
-    public ReadOnlyMemory<byte> Records => _buffer is null ? default : _buffer.WrittenMemory;
+    /// <summary>The batches (a <see cref="LogRegion"/>'s memory); valid until <see cref="Dispose"/>.</summary>
+    public ReadOnlyMemory<byte> Records => _region is null ? default : _region.Memory;
 
-    /// <summary>Returns the pooled buffer, if any.</summary>
-    public void Dispose() => _buffer?.Dispose();
+    /// <summary>Releases the region's segment, if any.</summary>
+    public void Dispose() => ((IDisposable?)_region)?.Dispose();
 }

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace ReactiveKafka.Protocol;
@@ -15,6 +16,7 @@ public sealed class ProtocolWriter : IBufferWriter<byte>, IDisposable
 {
     private byte[] _buffer;
     private int _position;
+    private List<ExternalSegment>? _external;
 
     /// <summary>Creates a writer with at least <paramref name="initialCapacity"/> bytes of room.</summary>
     public ProtocolWriter(int initialCapacity = 256)
@@ -35,7 +37,12 @@ public sealed class ProtocolWriter : IBufferWriter<byte>, IDisposable
     public byte[] ToArray() => WrittenSpan.ToArray();
 
     /// <summary>Forgets everything written, keeping the buffer.</summary>
-    public void Reset() => _position = 0;
+    public void Reset()
+    {
+        _position = 0;
+        _external?.Clear();
+        ExternalLength = 0;
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private Span<byte> Reserve(int count)
@@ -211,9 +218,45 @@ public sealed class ProtocolWriter : IBufferWriter<byte>, IDisposable
         WriteRaw(value);
     }
 
-    /// <summary>Writes nullable bytes.</summary>
-    public void WriteBytes(ReadOnlyMemory<byte>? value, bool compact) =>
+    /// <summary>
+    /// Writes nullable bytes. With <see cref="DeferExternalBytes"/>, bytes backed by <see cref="ExternalBytes"/> are
+    /// not copied: their length is written and the bytes are listed in <see cref="ExternalSegments"/>, to be written
+    /// after <see cref="WrittenSpan"/>'s bytes before their position.
+    /// </summary>
+    public void WriteBytes(ReadOnlyMemory<byte>? value, bool compact)
+    {
+        if (DeferExternalBytes && value is { } memory
+            && MemoryMarshal.TryGetMemoryManager(memory, out ExternalBytes? external, out var start, out var length)
+            && start == 0 && length == external.Length)
+        {
+            if (compact)
+            {
+                WriteCompactLength(length);
+            }
+            else
+            {
+                WriteInt32(length);
+            }
+
+            (_external ??= []).Add(new ExternalSegment(_position, external));
+            ExternalLength += length;
+            return;
+        }
+
         WriteBytes(value.HasValue ? value.Value.Span : default, !value.HasValue, compact);
+    }
+
+    /// <summary>
+    /// Whether <see cref="ExternalBytes"/> are deferred rather than copied (see <see cref="WriteBytes(ReadOnlyMemory{byte}?, bool)"/>).
+    /// Off by default: then the writer's bytes are the whole message.
+    /// </summary>
+    public bool DeferExternalBytes { get; set; }
+
+    /// <summary>The deferred bytes, in order, each with the position in <see cref="WrittenSpan"/> where it belongs.</summary>
+    public IReadOnlyList<ExternalSegment> ExternalSegments => (IReadOnlyList<ExternalSegment>?)_external ?? [];
+
+    /// <summary>The total length of <see cref="ExternalSegments"/>: the message is <see cref="Length"/> plus this.</summary>
+    public long ExternalLength { get; private set; }
 
     /// <summary>Writes an array length; -1 is null.</summary>
     public void WriteArrayLength(int count, bool compact)
@@ -292,3 +335,8 @@ public sealed class ProtocolWriter : IBufferWriter<byte>, IDisposable
         }
     }
 }
+
+/// <summary>Deferred bytes and the position in the writer's bytes where they belong.</summary>
+/// <param name="Position">The position in <see cref="ProtocolWriter.WrittenSpan"/> the bytes follow.</param>
+/// <param name="Bytes">The bytes.</param>
+public readonly record struct ExternalSegment(int Position, ExternalBytes Bytes);

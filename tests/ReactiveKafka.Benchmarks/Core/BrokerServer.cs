@@ -28,7 +28,8 @@ public sealed partial class BrokerServer : IAsyncDisposable
     public bool HasExited => _process.HasExited;
 
     /// <summary>Starts the server on <paramref name="dataDirectory"/> and waits for READY.</summary>
-    public static async Task<BrokerServer> StartAsync(string dataDirectory, string flush = "durable", int partitions = 1, TimeSpan? timeout = null)
+    public static async Task<BrokerServer> StartAsync(
+        string dataDirectory, string flush = "durable", int partitions = 1, TimeSpan? timeout = null, IEnumerable<string>? extraArguments = null)
     {
         var (fileName, prefix) = Locate();
         var start = new ProcessStartInfo(fileName)
@@ -37,7 +38,7 @@ public sealed partial class BrokerServer : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in prefix.Concat(["--data-dir", dataDirectory, "--listen", "127.0.0.1:0", "--flush", flush, "--partitions", partitions.ToString(System.Globalization.CultureInfo.InvariantCulture), "--log-level", "warning"]))
+        foreach (var arg in prefix.Concat(["--data-dir", dataDirectory, "--listen", "127.0.0.1:0", "--flush", flush, "--partitions", partitions.ToString(System.Globalization.CultureInfo.InvariantCulture), "--log-level", "warning", .. extraArguments ?? []]))
         {
             start.ArgumentList.Add(arg);
         }
@@ -107,6 +108,16 @@ public sealed partial class BrokerServer : IAsyncDisposable
         {
             return "exit code unknown";
         }
+    }
+
+    /// <summary>CPU seconds (user + system) the server process has used so far.</summary>
+    public double CpuSeconds()
+    {
+        var stat = File.ReadAllText($"/proc/{_process.Id}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+
+        // utime and stime are fields 14 and 15 of the stat line, in USER_HZ (100 per second).
+        return (long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture)) / 100.0;
     }
 
     /// <summary>The resident set size (VmRSS) of the server process, in bytes.</summary>
