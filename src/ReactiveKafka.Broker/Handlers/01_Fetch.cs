@@ -132,7 +132,7 @@ internal sealed class FetchHandler(BrokerContext broker) : RequestHandler<FetchR
                     continue;
                 }
 
-                var read = log.Read(partition.FetchOffset, limit, highWatermark);
+                var read = log.Read(partition.FetchOffset, limit, highWatermark, minOneBatch: total == 0);
                 data.ErrorCode = (short)read.Error;
                 FillOffsets(data, log, highWatermark);
                 if (read.Error != ErrorCode.None)

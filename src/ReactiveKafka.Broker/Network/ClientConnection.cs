@@ -108,24 +108,7 @@ internal sealed class ClientConnection
     {
         while (_responses.Reader.TryRead(out var pending))
         {
-            _ = ReleaseWhenDoneAsync(pending);
-        }
-
-        static async Task ReleaseWhenDoneAsync(PendingResponse pending)
-        {
-            try
-            {
-                await pending.Response.ConfigureAwait(false);
-            }
-            catch
-            {
-                // The connection is gone; nobody is waiting for this response or its error.
-            }
-            finally
-            {
-                pending.Context.ReleaseResponseResources();
-                ArrayPool<byte>.Shared.Return(pending.Frame);
-            }
+            ReleaseAfterFailure(pending);
         }
     }
 
@@ -215,9 +198,18 @@ internal sealed class ClientConnection
                 body = ReadOnlyMemory<byte>.Empty;
             }
 
-            var response = Invoke(handler, context, body);
+            var pending = new PendingResponse(context, handler, Invoke(handler, context, body), frame);
             handed = true;
-            await _responses.Writer.WriteAsync(new PendingResponse(context, handler, response, frame), token).ConfigureAwait(false);
+            try
+            {
+                await _responses.Writer.WriteAsync(pending, token).ConfigureAwait(false);
+            }
+            catch
+            {
+                // Never queued (the connection closed while the queue was full): nobody else will release it.
+                ReleaseAfterFailure(pending);
+                throw;
+            }
         }
         finally
         {
@@ -277,7 +269,19 @@ internal sealed class ClientConnection
                 // Send what is ready before waiting on a slow response (a long poll, a rebalance, an fsync).
                 if (!pending.Response.IsCompleted && writer.UnflushedBytes > 0)
                 {
-                    if ((await writer.FlushAsync(_closed.Token).ConfigureAwait(false)).IsCompleted)
+                    bool clientGone;
+                    try
+                    {
+                        clientGone = (await writer.FlushAsync(_closed.Token).ConfigureAwait(false)).IsCompleted;
+                    }
+                    catch
+                    {
+                        // Taken off the queue already: release it here, or its log regions stay held.
+                        ReleaseAfterFailure(pending);
+                        throw;
+                    }
+
+                    if (clientGone)
                     {
                         ReleaseAfterFailure(pending);
                         return;
@@ -352,23 +356,31 @@ internal sealed class ClientConnection
         }
     }
 
-    private static void ReleaseAfterFailure(PendingResponse pending)
-    {
-        _ = Release(pending);
+    private void ReleaseAfterFailure(PendingResponse pending) => _ = ReleaseWhenDoneAsync(pending);
 
-        static async Task Release(PendingResponse pending)
+    // A response that will not be written: once its handler is done, its resources and its request frame go back.
+    private async Task ReleaseWhenDoneAsync(PendingResponse pending)
+    {
+        try
+        {
+            await pending.Response.ConfigureAwait(false);
+        }
+        catch
+        {
+            // The connection is closing; the response has nowhere to go.
+        }
+        finally
         {
             try
             {
-                await pending.Response.ConfigureAwait(false);
+                pending.Context.ReleaseResponseResources();
             }
-            catch
+            catch (Exception ex)
             {
-                // The connection is closing; the response has nowhere to go.
+                _logger.LogWarning(ex, "Connection {Id}: releasing an unwritten {Api} response failed", _id, pending.Context.ApiKey);
             }
             finally
             {
-                pending.Context.ReleaseResponseResources();
                 ArrayPool<byte>.Shared.Return(pending.Frame);
             }
         }

@@ -41,11 +41,25 @@ internal sealed record RequestContext(
             return;
         }
 
-        foreach (var resource in _afterResponse)
+        // Every resource is released even if one fails (the last release of a retained segment deletes its files).
+        var resources = _afterResponse;
+        _afterResponse = null;
+        List<Exception>? failures = null;
+        foreach (var resource in resources)
         {
-            resource.Dispose();
+            try
+            {
+                resource.Dispose();
+            }
+            catch (Exception e)
+            {
+                (failures ??= []).Add(e);
+            }
         }
 
-        _afterResponse = null;
+        if (failures is not null)
+        {
+            throw new AggregateException("Releasing a response's resources failed.", failures);
+        }
     }
 }

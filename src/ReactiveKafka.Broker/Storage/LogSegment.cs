@@ -306,6 +306,13 @@ internal sealed partial class LogSegment
         Release();
     }
 
+    /// <summary>
+    /// Drops the owning log's reference when the whole partition directory goes (topic deletion): the files are
+    /// deleted with their renamed directory, never by path, since a re-created topic reuses these paths while a
+    /// response may still hold this segment. Call once, instead of <see cref="Release"/>.
+    /// </summary>
+    public void ReleaseWithDirectory() => Release();
+
     /// <inheritdoc/>
     public override string ToString() => $"{LogPath} [{BaseOffset}, {NextOffset}) {Size} bytes";
 

@@ -14,7 +14,8 @@ internal sealed partial class PartitionLog
 
     /// <summary>
     /// The whole batches starting with the one that contains <paramref name="fetchOffset"/>, up to
-    /// <paramref name="maxBytes"/> — but always the first batch, however large (KIP-74) — and none starting at or after
+    /// <paramref name="maxBytes"/> — but, with <paramref name="minOneBatch"/>, always the first batch, however large
+    /// (KIP-74: a fetch serves that only for the first partition with data) — and none starting at or after
     /// <paramref name="maxOffsetExclusive"/> (pass <see cref="HighWatermark"/> for consumers), as a
     /// <see cref="LogRegion"/> of the file (dispose the result when done with the bytes).
     /// Reads stay within one segment; the next fetch continues in the next one. The first batch may
@@ -22,7 +23,7 @@ internal sealed partial class PartitionLog
     /// OFFSET_OUT_OF_RANGE when <paramref name="fetchOffset"/> is below
     /// <see cref="LogStartOffset"/> or above <see cref="LogEndOffset"/>.
     /// </summary>
-    public ReadResult Read(long fetchOffset, int maxBytes, long maxOffsetExclusive)
+    public ReadResult Read(long fetchOffset, int maxBytes, long maxOffsetExclusive, bool minOneBatch = true)
     {
         while (true)
         {
@@ -54,8 +55,19 @@ internal sealed partial class PartitionLog
                     break;
                 }
 
-                var position = segment.FindPosition(fetchOffset);
-                var length = position >= 0 ? MeasureBatches(segment, position, maxBytes, limit) : 0;
+                long position;
+                int length;
+                try
+                {
+                    position = segment.FindPosition(fetchOffset);
+                    length = position >= 0 ? MeasureBatches(segment, position, maxBytes, limit, minOneBatch) : 0;
+                }
+                catch
+                {
+                    segment.Release();
+                    throw;
+                }
+
                 if (length > 0)
                 {
                     // The region takes over the reader reference.
@@ -139,7 +151,7 @@ internal sealed partial class PartitionLog
 
     // The length of the whole batches from position: walks the batch headers, reading the file in small chunks so
     // that many small batches cost few reads and a large batch costs one chunk, never its size in memory.
-    private static int MeasureBatches(LogSegment segment, long position, int maxBytes, long limit)
+    private static int MeasureBatches(LogSegment segment, long position, int maxBytes, long limit, bool minOneBatch)
     {
         const int ChunkSize = 8 * 1024;
         Span<byte> chunk = stackalloc byte[ChunkSize];
@@ -151,9 +163,10 @@ internal sealed partial class PartitionLog
             while (RecordBatchHeader.TryRead(chunk[walked..read], out var header) && header.BaseOffset < limit)
             {
                 var total = header.TotalSize;
-                var fits = used + total <= maxBytes || used == 0; // The first batch is served whole (KIP-74).
-                if (!fits || position + used + total > segment.Size || used + total > int.MaxValue)
+                var fits = used + total <= maxBytes || (used == 0 && minOneBatch); // KIP-74: the first batch whole.
+                if (total < RecordBatchHeader.Size || !fits || position + used + total > segment.Size || used + total > int.MaxValue)
                 {
+                    // A size below a header is a corrupt batch: serve what came before it, never loop on it.
                     return (int)used;
                 }
 

@@ -215,7 +215,7 @@ internal sealed partial class PartitionLog : IAsyncDisposable
         SignalAdvanced();
     }
 
-    /// <summary>Deletes the whole log from disk (topic deletion). Readers in flight finish first.</summary>
+    /// <summary>Deletes the whole log from disk (topic deletion). Readers in flight keep reading their open files.</summary>
     public async ValueTask DeleteAsync()
     {
         await StopFlushingAsync().ConfigureAwait(false);
@@ -228,16 +228,22 @@ internal sealed partial class PartitionLog : IAsyncDisposable
                     _closed = true;
                     foreach (var segment in _segments)
                     {
-                        segment.MarkForDeletion();
+                        segment.ReleaseWithDirectory();
                     }
                 }
             }
         }
 
         SignalAdvanced();
+
+        // Renamed first (as Kafka does), so that a topic re-created under the same name starts in an empty directory
+        // while readers of this one may still hold its files open; a crash before the delete leaves a "-delete"
+        // directory that the next start removes.
+        var doomed = $"{Directory}.{Guid.NewGuid():N}-delete";
         try
         {
-            System.IO.Directory.Delete(Directory, recursive: true);
+            System.IO.Directory.Move(Directory, doomed);
+            System.IO.Directory.Delete(doomed, recursive: true);
         }
         catch (IOException e)
         {

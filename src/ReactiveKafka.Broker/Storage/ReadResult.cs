@@ -3,7 +3,7 @@ using ReactiveKafka.Protocol;
 namespace ReactiveKafka.Broker.Storage;
 
 /// <summary>
-/// The outcome of <see cref="PartitionLog.Read(long, int, long)"/>: whole record batches plus the
+/// The outcome of <see cref="PartitionLog.Read(long, int, long, bool)"/>: whole record batches plus the
 /// partition state a Fetch response reports.
 /// </summary>
 /// <remarks>

@@ -107,6 +107,43 @@ public sealed class LogRegionTests : IDisposable
         held.Dispose(); // Twice is harmless: the segment's reference goes once.
     }
 
+    [Fact]
+    public async Task Read_WithoutMinOneBatch_ServesNothingWhenTheFirstBatchExceedsMaxBytes()
+    {
+        var batch = TestBatches.Create(2, valueSize: 500);
+        await using var log = Open(Os);
+        log.Append(batch, _time.NowMs);
+
+        using var limited = log.Read(0, batch.Length - 1, log.HighWatermark, minOneBatch: false);
+        using var first = log.Read(0, batch.Length - 1, log.HighWatermark, minOneBatch: true);
+
+        Assert.Equal((ErrorCode.None, 0), (limited.Error, limited.Length));
+        Assert.Equal(batch.Length, first.Length);
+    }
+
+    [Fact]
+    public async Task TopicDeletedAndRecreated_WhileAResponseHoldsTheOldRegion_KeepsTheNewTopicsFiles()
+    {
+        await using var store = TopicStore.Open(_temp.Combine("data"), Os, TimeProvider.System, NullLoggerFactory.Instance, retentionCheckInterval: Timeout.InfiniteTimeSpan);
+        Assert.Equal(ErrorCode.None, store.CreateTopic("t", 1, null).Error);
+        var old = TestBatches.Create(3, fill: 0x6f);
+        store.GetPartition("t", 0)!.Append(old, 0);
+        var held = store.GetPartition("t", 0)!.Read(0, 1 << 20, 3);
+
+        Assert.Equal(ErrorCode.None, (await store.DeleteTopicAsync("t")).Error);
+        Assert.Equal(ErrorCode.None, store.CreateTopic("t", 1, null).Error);
+        var fresh = TestBatches.Create(2, fill: 0x6e);
+        store.GetPartition("t", 0)!.Append(fresh, 0);
+
+        // The old response still sends the old bytes, and releasing it afterwards must not touch the new files.
+        Assert.Equal(old, held.Records.ToArray());
+        held.Dispose();
+        var log = store.GetPartition("t", 0)!;
+        using var read = log.Read(0, 1 << 20, log.HighWatermark);
+        Assert.Equal(fresh, read.Records.ToArray());
+        Assert.Single(Directory.GetFiles(Path.Combine(_temp.Combine("data"), "t-0"), "*.log"));
+    }
+
     private static System.Buffers.MemoryManager<byte>? GetManager(ReadOnlyMemory<byte> memory) =>
         System.Runtime.InteropServices.MemoryMarshal.TryGetMemoryManager(memory, out System.Buffers.MemoryManager<byte>? manager) ? manager : null;
 }
