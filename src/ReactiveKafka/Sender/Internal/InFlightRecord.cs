@@ -38,7 +38,7 @@ internal sealed class InFlightRecord<TKey, TValue, TCorrelation> : InFlightEntry
     public void FailNotSent() =>
         Fail(new Error(ErrorCode.Local_QueueFull, "The send stopped while librdkafka's queue was full: the record was not sent."), null, RequestedPartition);
 
-    private Partition RequestedPartition => Record.Partition is { } partition ? new Partition(partition) : Partition.Any;
+    private Partition RequestedPartition => ProducerCore<TKey, TValue>.RequestedPartition(Record.Partition);
 
     private void OnDelivery(DeliveryReport<byte[], byte[]> report)
     {

@@ -125,7 +125,7 @@ internal sealed class ProducerCore<TKey, TValue> : IDisposable
     {
         message = default;
         var entry = new InFlightRecord<TKey, TValue, TCorrelation>(this, record, sink);
-        var partition = record.Partition is { } p ? new Partition(p) : Partition.Any;
+        var partition = RequestedPartition(record.Partition);
         var headers = record.Headers ?? (SerializersMayAddHeaders ? new Headers() : null);
         byte[] key;
         byte[] value;
@@ -211,7 +211,8 @@ internal sealed class ProducerCore<TKey, TValue> : IDisposable
         }
     }
 
-    private static Partition RequestedPartition(int? partition) => partition is { } p ? new Partition(p) : Partition.Any;
+    /// <summary>The partition a record asked for: its own, or <see cref="Partition.Any"/> for the partitioner.</summary>
+    internal static Partition RequestedPartition(int? partition) => partition is { } p ? new Partition(p) : Partition.Any;
 
     /// <summary>The topic partition to produce to, cached per thread for the last topic and partition used.</summary>
     private static TopicPartition TopicPartitionFor(string topic, int? partition)
