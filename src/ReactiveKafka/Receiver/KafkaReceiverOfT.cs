@@ -107,7 +107,7 @@ public sealed class KafkaReceiver<TKey, TValue>
                     {
                         loop.Buffer.Remove();
                         var record = records[i];
-                        if (!record.Offset.Partition!.IsRevoked)
+                        if (!record.Offset.Partition!.WithdrawsBufferedRecords)
                         {
                             yield return record;
                         }

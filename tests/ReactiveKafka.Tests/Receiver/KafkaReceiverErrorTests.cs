@@ -34,6 +34,29 @@ public sealed class KafkaReceiverErrorTests(BundledBrokerFixture broker) : IClas
     }
 
     [Fact]
+    public async Task Receive_UndeserializableValue_RecordsTakenBeforeItAreEmittedEvenWhenEmissionLagsTheError()
+    {
+        // Emission runs 300 ms behind the consumer loop, so the loop has met the bad record and shut down before the
+        // records before it are emitted: they must still come, then the error.
+        var topic = await broker.CreateTopicAsync();
+        ProduceRaw(broker, topic, [0, 0, 0, 1]);
+        ProduceRaw(broker, topic, [0, 0, 0, 2]);
+        ProduceRaw(broker, topic, Encoding.UTF8.GetBytes("abc"));
+        var options = new ReceiverOptions<string, int>(ConsumerConfig(broker))
+        {
+            Topics = [topic],
+            Scheduler = new DelayingScheduler(TimeSpan.FromMilliseconds(300)),
+        };
+        var received = new List<int>();
+
+        var error = await Assert.ThrowsAsync<ConsumeException>(async () =>
+            await KafkaReceiver.Create(options).Receive().Do(r => received.Add(r.Value)).Timeout(Timeout));
+
+        Assert.Equal([1, 2], received);
+        Assert.Equal(2, error.ConsumerRecord.Offset.Value);
+    }
+
+    [Fact]
     public async Task CommitAsync_TopicDeleted_RetriesThenEndsTheSequenceWithTheError()
     {
         var topic = await broker.CreateTopicAsync();
@@ -117,5 +140,20 @@ public sealed class KafkaReceiverErrorTests(BundledBrokerFixture broker) : IClas
 
             Directory.Delete(directory, recursive: true);
         }
+    }
+
+    /// <summary>Runs every item on the default scheduler, <paramref name="delay"/> later than asked.</summary>
+    private sealed class DelayingScheduler(TimeSpan delay) : System.Reactive.Concurrency.IScheduler
+    {
+        public DateTimeOffset Now => System.Reactive.Concurrency.DefaultScheduler.Instance.Now;
+
+        public IDisposable Schedule<TState>(TState state, Func<System.Reactive.Concurrency.IScheduler, TState, IDisposable> action) =>
+            System.Reactive.Concurrency.DefaultScheduler.Instance.Schedule(state, delay, action);
+
+        public IDisposable Schedule<TState>(TState state, TimeSpan dueTime, Func<System.Reactive.Concurrency.IScheduler, TState, IDisposable> action) =>
+            System.Reactive.Concurrency.DefaultScheduler.Instance.Schedule(state, dueTime + delay, action);
+
+        public IDisposable Schedule<TState>(TState state, DateTimeOffset dueTime, Func<System.Reactive.Concurrency.IScheduler, TState, IDisposable> action) =>
+            System.Reactive.Concurrency.DefaultScheduler.Instance.Schedule(state, dueTime + delay, action);
     }
 }

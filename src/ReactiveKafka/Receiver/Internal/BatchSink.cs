@@ -45,9 +45,9 @@ internal sealed class BatchSink<TKey, TValue, TOut> : IRecordSink<TKey, TValue>
         if (emission.Records is { } records)
         {
             _buffer!.Remove(records.Count);
-            if (records.Exists(static r => r.Offset.Partition!.IsRevoked))
+            if (records.Exists(static r => r.Offset.Partition!.WithdrawsBufferedRecords))
             {
-                records = records.FindAll(static r => !r.Offset.Partition!.IsRevoked);
+                records = records.FindAll(static r => !r.Offset.Partition!.WithdrawsBufferedRecords);
             }
 
             if (records.Count > 0 && !_emitter.IsStopped)

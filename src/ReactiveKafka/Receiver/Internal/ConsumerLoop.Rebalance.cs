@@ -87,7 +87,9 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
         {
             _assigned.Remove(partition.TopicPartition);
             _paused.Remove(partition.TopicPartition);
-            EndOwnership(partition, null);
+
+            // A revocation while closing after an error (the consumer's close revokes) ends ownership with that error.
+            EndOwnership(partition, _failure);
         }
 
         var topicPartitions = partitions.Select(p => p.TopicPartition).ToList();
@@ -109,7 +111,9 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
             return;
         }
 
-        partition.MarkRevoked();
+        // Ending with an error, the records already taken are still emitted before it (the receiver's promise for
+        // a record that cannot be deserialized); a revocation or a close withdraws them.
+        partition.MarkRevoked(withdrawBufferedRecords: failure is null);
         _unacknowledged -= partition.Tracker.Unacknowledged;
         _deferred -= partition.Tracker.Deferred;
         partition.Tracker.Clear();

@@ -13,6 +13,7 @@ namespace ReactiveKafka.Receiver.Internal;
 internal sealed class PartitionState(TopicPartition topicPartition, IAcknowledgementSink loop)
 {
     private volatile bool _revoked;
+    private volatile bool _withdrawsBuffered;
 
     public TopicPartition TopicPartition { get; } = topicPartition;
 
@@ -39,5 +40,17 @@ internal sealed class PartitionState(TopicPartition topicPartition, IAcknowledge
     /// <summary>Per-partition mode: the partition's inner sequence (loop thread sets it once).</summary>
     public object? Stream { get; set; }
 
-    public void MarkRevoked() => _revoked = true;
+    /// <summary>
+    /// True once records of this ownership period that are still buffered must not be emitted: the partition was
+    /// revoked or lost, read again from an earlier offset, or the receiver closed. Not when the receiver ends with an
+    /// error: the records taken before the error are still emitted, then the error.
+    /// </summary>
+    public bool WithdrawsBufferedRecords => _withdrawsBuffered;
+
+    /// <summary>Ends this ownership period; <paramref name="withdrawBufferedRecords"/>: see <see cref="WithdrawsBufferedRecords"/>.</summary>
+    public void MarkRevoked(bool withdrawBufferedRecords = true)
+    {
+        _withdrawsBuffered = withdrawBufferedRecords;
+        _revoked = true;
+    }
 }

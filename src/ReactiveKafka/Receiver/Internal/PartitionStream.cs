@@ -52,7 +52,7 @@ internal sealed class PartitionStream<TKey, TValue> : IGroupedObservable<TopicPa
             foreach (var record in records)
             {
                 _buffer.Remove();
-                if (!record.Offset.Partition!.IsRevoked && !_emitter.IsStopped)
+                if (!record.Offset.Partition!.WithdrawsBufferedRecords && !_emitter.IsStopped)
                 {
                     _observer!.OnNext(record);
                 }

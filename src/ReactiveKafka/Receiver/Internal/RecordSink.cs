@@ -45,7 +45,7 @@ internal sealed class RecordSink<TKey, TValue, TOut> : IRecordSink<TKey, TValue>
             foreach (var record in records)
             {
                 _buffer!.Remove();
-                if (!record.Offset.Partition!.IsRevoked && !_emitter.IsStopped)
+                if (!record.Offset.Partition!.WithdrawsBufferedRecords && !_emitter.IsStopped)
                 {
                     _observer.OnNext(_select(record));
                 }
