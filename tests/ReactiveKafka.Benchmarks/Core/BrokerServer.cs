@@ -111,14 +111,7 @@ public sealed partial class BrokerServer : IAsyncDisposable
     }
 
     /// <summary>CPU seconds (user + system) the server process has used so far.</summary>
-    public double CpuSeconds()
-    {
-        var stat = File.ReadAllText($"/proc/{_process.Id}/stat");
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-
-        // utime and stime are fields 14 and 15 of the stat line, in USER_HZ (100 per second).
-        return (long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture)) / 100.0;
-    }
+    public double CpuSeconds() => ProcessCpu.ReadStat($"/proc/{_process.Id}/stat").Ticks / ProcessCpu.TicksPerSecond;
 
     /// <summary>The resident set size (VmRSS) of the server process, in bytes.</summary>
     public long ResidentBytes() => ReadVmRss(_process.Id);

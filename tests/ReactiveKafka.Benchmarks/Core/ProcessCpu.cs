@@ -54,7 +54,21 @@ public sealed class ProcessCpu
     }
 
     // USER_HZ: 100 on every Linux this runs on (sysconf(_SC_CLK_TCK)).
-    private const double TicksPerSecond = 100.0;
+    internal const double TicksPerSecond = 100.0;
+
+    /// <summary>The name and CPU ticks (user + system, USER_HZ) in a <c>/proc/.../stat</c> file of a process or thread.</summary>
+    internal static (string Name, long Ticks) ReadStat(string path)
+    {
+        var stat = File.ReadAllText(path);
+        var open = stat.IndexOf('(');
+        var close = stat.LastIndexOf(')');
+        var fields = stat[(close + 2)..].Split(' ');
+
+        // Fields after the name start at field 3 (state); utime and stime are fields 14 and 15.
+        var ticks = long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture)
+            + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
+        return (stat[(open + 1)..close], ticks);
+    }
 
     private static Dictionary<int, (string, long)> ReadThreads()
     {
@@ -68,15 +82,7 @@ public sealed class ProcessCpu
         {
             try
             {
-                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
-                var open = stat.IndexOf('(');
-                var close = stat.LastIndexOf(')');
-                var name = stat[(open + 1)..close];
-                var fields = stat[(close + 2)..].Split(' ');
-
-                // Fields after the name start at field 3 (state); utime and stime are fields 14 and 15.
-                var ticks = long.Parse(fields[11]) + long.Parse(fields[12]);
-                threads[int.Parse(Path.GetFileName(dir))] = (name, ticks);
+                threads[int.Parse(Path.GetFileName(dir))] = ReadStat(Path.Combine(dir, "stat"));
             }
             catch (IOException)
             {
