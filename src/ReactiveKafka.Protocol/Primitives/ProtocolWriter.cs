@@ -206,15 +206,7 @@ public sealed class ProtocolWriter : IBufferWriter<byte>, IDisposable
             return;
         }
 
-        if (compact)
-        {
-            WriteCompactLength(value.Length);
-        }
-        else
-        {
-            WriteInt32(value.Length);
-        }
-
+        WriteBytesLength(value.Length, compact);
         WriteRaw(value);
     }
 
@@ -229,21 +221,25 @@ public sealed class ProtocolWriter : IBufferWriter<byte>, IDisposable
             && MemoryMarshal.TryGetMemoryManager(memory, out ExternalBytes? external, out var start, out var length)
             && start == 0 && length == external.Length)
         {
-            if (compact)
-            {
-                WriteCompactLength(length);
-            }
-            else
-            {
-                WriteInt32(length);
-            }
-
+            WriteBytesLength(length, compact);
             (_external ??= []).Add(new ExternalSegment(_position, external));
             ExternalLength += length;
             return;
         }
 
         WriteBytes(value.HasValue ? value.Value.Span : default, !value.HasValue, compact);
+    }
+
+    private void WriteBytesLength(int length, bool compact)
+    {
+        if (compact)
+        {
+            WriteCompactLength(length);
+        }
+        else
+        {
+            WriteInt32(length);
+        }
     }
 
     /// <summary>
