@@ -14,6 +14,12 @@ namespace ReactiveKafka.Broker.Handlers;
 /// </summary>
 internal sealed class ProduceHandler(BrokerContext broker) : RequestHandler<ProduceRequest, ProduceResponse>
 {
+    /// <summary>
+    /// True: the append happens in the synchronous part; what follows only waits for the fsync, so the connection's
+    /// next produce need not wait for it (librdkafka pipelines produce requests).
+    /// </summary>
+    public override bool OverlapsLaterRequests => true;
+
     /// <inheritdoc />
     protected override ValueTask<ProduceResponse?> HandleAsync(RequestContext context, ProduceRequest request)
     {

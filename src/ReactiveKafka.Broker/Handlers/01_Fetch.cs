@@ -21,6 +21,9 @@ internal sealed class FetchHandler(BrokerContext broker) : RequestHandler<FetchR
     /// <summary>The most record bytes one fetch response carries: Kafka's default <c>fetch.max.bytes</c> (55 MiB).</summary>
     private const int MaxResponseBytes = 55 * 1024 * 1024;
 
+    /// <summary>True: a fetch changes nothing; its long poll only waits for data (Kafka parks it in purgatory).</summary>
+    public override bool OverlapsLaterRequests => true;
+
     /// <inheritdoc />
     protected override ValueTask<FetchResponse?> HandleAsync(RequestContext context, FetchRequest request)
     {

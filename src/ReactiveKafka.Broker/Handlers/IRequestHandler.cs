@@ -16,6 +16,14 @@ internal interface IRequestHandler
     bool IsFlexibleResponse(short version);
 
     /// <summary>
+    /// Whether later requests of the same connection may be processed while this request's asynchronous part still
+    /// runs. False for almost every API: as in Kafka, a connection's next request waits until this one is done, so it
+    /// sees everything this one changed. A handler may answer true only when its whole state change is applied in its
+    /// synchronous part and the asynchronous part merely waits (a produce's durability wait, a fetch's long poll).
+    /// </summary>
+    bool OverlapsLaterRequests { get; }
+
+    /// <summary>
     /// Decodes <paramref name="body"/> at the context's version and serves it. Returns null when no
     /// response is sent (acks=0 produce). Throws <see cref="ProtocolException"/> when the body is
     /// malformed, which closes the connection.

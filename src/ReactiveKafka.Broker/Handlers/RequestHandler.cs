@@ -23,6 +23,9 @@ internal abstract class RequestHandler<TRequest, TResponse> : IRequestHandler
     public bool IsFlexibleResponse(short version) => TResponse.IsFlexible(version);
 
     /// <inheritdoc />
+    public virtual bool OverlapsLaterRequests => false;
+
+    /// <inheritdoc />
     public ValueTask<IKafkaMessage?> HandleAsync(RequestContext context, ReadOnlyMemory<byte> body)
     {
         var reader = new ProtocolReader(body);

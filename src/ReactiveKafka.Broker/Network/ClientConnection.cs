@@ -11,15 +11,19 @@ using ReactiveKafka.Protocol;
 namespace ReactiveKafka.Broker.Network;
 
 /// <summary>
-/// One client connection: a read loop that frames requests and starts their handlers in arrival order,
-/// and a write loop that sends the responses in that same order (Kafka's per-connection ordering).
+/// One client connection: a read loop that frames requests and runs their handlers one after another in arrival
+/// order, and a write loop that sends the responses in that same order (Kafka's per-connection ordering).
 /// </summary>
 /// <remarks>
-/// Handlers start on the read loop, so their synchronous part (e.g. a produce's append) runs in request
-/// order; their asynchronous part (an fsync, a long-poll fetch, a rebalance) overlaps with later
-/// requests without reordering responses. At most <see cref="MaxPipelinedRequests"/> requests are in
-/// flight per connection, which bounds memory: the read loop stops reading until the writer catches up.
-/// A frame larger than the configured maximum, or one that cannot be parsed, closes the connection.
+/// <para>Ordering: as in Kafka (which mutes a connection until its request is answered), a request is processed only
+/// after the earlier requests of its connection are done, so it sees everything they changed: the read loop does not
+/// take the next frame while a handler is still running. The one exception is a handler that declares
+/// <see cref="IRequestHandler.OverlapsLaterRequests"/>: its state change is made in its synchronous part, which runs in
+/// order, and only its wait (a produce's fsync, a fetch's long poll) overlaps later requests. Responses are always
+/// written in request order, whatever order their handlers finish in.</para>
+/// <para>At most <see cref="MaxPipelinedRequests"/> requests are in flight per connection, which bounds memory: the
+/// read loop stops reading until the writer catches up. A frame larger than the configured maximum, or one that
+/// cannot be parsed, closes the connection.</para>
 /// </remarks>
 internal sealed class ClientConnection
 {
@@ -198,7 +202,15 @@ internal sealed class ClientConnection
                 body = ReadOnlyMemory<byte>.Empty;
             }
 
-            var pending = new PendingResponse(context, handler, Invoke(handler, context, body), frame);
+            var response = Invoke(handler, context, body);
+            var waitForIt = !response.IsCompleted && !handler.OverlapsLaterRequests;
+            if (waitForIt)
+            {
+                // Awaited twice (here and by the write loop), so it must be backed by a task.
+                response = response.Preserve();
+            }
+
+            var pending = new PendingResponse(context, handler, response, frame);
             handed = true;
             try
             {
@@ -209,6 +221,14 @@ internal sealed class ClientConnection
                 // Never queued (the connection closed while the queue was full): nobody else will release it.
                 ReleaseAfterFailure(pending);
                 throw;
+            }
+
+            if (waitForIt)
+            {
+                // Kafka's ordering: the next request of this connection is processed after this one. Its outcome is the
+                // write loop's business; here it only matters that it is done.
+                await ((Task)response.AsTask()).WaitAsync(token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                token.ThrowIfCancellationRequested();
             }
         }
         finally
