@@ -54,6 +54,13 @@ catch (ArgumentException ex)
     logger.LogCritical("Invalid option: {Message}", ex.Message);
     return 2;
 }
+catch (BrokerStartException ex)
+{
+    // One line naming the address or path and the reason; the stack trace would only bury it.
+    loggerFactory.Dispose();
+    Console.Error.WriteLine($"error: {ex.Message}");
+    return 1;
+}
 
 await using (broker)
 {

@@ -25,6 +25,16 @@ internal sealed record ServerArguments
           --max-request-bytes N       largest request accepted (default 104857600)
           --max-message-bytes N       largest record batch accepted (default 1048588)
           --max-connections N         most client connections at once (default 1000)
+          --max-connections-per-ip N  most connections from one client address (Kafka's max.connections.per.ip;
+                                      default 2147483647, i.e. no limit); 0 only with overrides
+          --max-connections-per-ip-overrides IP:N[,IP:N...]
+                                      per-address limits (Kafka's max.connections.per.ip.overrides; addresses only)
+          --connections-max-idle-ms N close connections idle this long: nothing read or written, no request in
+                                      progress (Kafka's connections.max.idle.ms; default 600000); -1 never
+          --partial-request-timeout-ms N
+                                      close a connection whose request stays partly received this long, e.g. a
+                                      client sending a byte a second (no Kafka twin: Kafka's idle timer counts any
+                                      byte as activity; default 60000, librdkafka's socket.timeout.ms); -1 never
           --log-level LEVEL           trace|debug|information|warning|error (default information)
           --help                      show this text
         """;
@@ -59,6 +69,14 @@ internal sealed record ServerArguments
 
     public int MaxConnections { get; init; } = 1000;
 
+    public int MaxConnectionsPerIp { get; init; } = int.MaxValue;
+
+    public IReadOnlyDictionary<string, int>? MaxConnectionsPerIpOverrides { get; init; }
+
+    public long ConnectionsMaxIdleMs { get; init; } = (long)TimeSpan.FromMinutes(10).TotalMilliseconds;
+
+    public long PartialRequestTimeoutMs { get; init; } = 60_000;
+
     public LogLevel LogLevel { get; init; } = LogLevel.Information;
 
     /// <summary>Parses the arguments; throws <see cref="ArgumentException"/> naming the bad option.</summary>
@@ -88,12 +106,34 @@ internal sealed record ServerArguments
                 "--max-request-bytes" => result with { MaxRequestBytes = Int() },
                 "--max-message-bytes" => result with { MaxMessageBytes = Int() },
                 "--max-connections" => result with { MaxConnections = Int() },
+                "--max-connections-per-ip" => result with { MaxConnectionsPerIp = Int() },
+                "--max-connections-per-ip-overrides" => result with { MaxConnectionsPerIpOverrides = ParseOverrides(name, Value()) },
+                "--connections-max-idle-ms" => result with { ConnectionsMaxIdleMs = Long() },
+                "--partial-request-timeout-ms" => result with { PartialRequestTimeoutMs = Long() },
                 "--log-level" => result with { LogLevel = Enum.TryParse<LogLevel>(Value(), ignoreCase: true, out var level) ? level : throw new ArgumentException($"--log-level: unknown level '{args[i]}'.") },
                 _ => throw new ArgumentException($"Unknown option '{name}'."),
             };
         }
 
         return result;
+    }
+
+    // "127.0.0.1:200,::1:5": the limit follows the last colon, so IPv6 addresses need no brackets.
+    private static Dictionary<string, int> ParseOverrides(string name, string value)
+    {
+        var overrides = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var item in value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var colon = item.LastIndexOf(':');
+            if (colon <= 0 || !int.TryParse(item.AsSpan(colon + 1), out var limit))
+            {
+                throw new ArgumentException($"{name} needs IP:N pairs separated by commas, got '{item}'.");
+            }
+
+            overrides[item[..colon].Trim('[', ']')] = limit;
+        }
+
+        return overrides;
     }
 
     private static BrokerFlushPolicy ParseFlush(string value) => value.ToLowerInvariant() switch
@@ -121,6 +161,10 @@ internal sealed record ServerArguments
         MaxRequestSize = MaxRequestBytes,
         MaxMessageBytes = MaxMessageBytes,
         MaxConnections = MaxConnections,
+        MaxConnectionsPerIp = MaxConnectionsPerIp,
+        MaxConnectionsPerIpOverrides = MaxConnectionsPerIpOverrides,
+        ConnectionsMaxIdle = ConnectionsMaxIdleMs < 0 ? null : TimeSpan.FromMilliseconds(ConnectionsMaxIdleMs),
+        PartialRequestTimeout = PartialRequestTimeoutMs < 0 ? null : TimeSpan.FromMilliseconds(PartialRequestTimeoutMs),
         LoggerFactory = loggerFactory,
     };
 }

@@ -65,6 +65,33 @@ public sealed record BrokerOptions
     public int MaxConnections { get; init; } = 1000;
 
     /// <summary>
+    /// The number of connections one client address may hold (Kafka's <c>max.connections.per.ip</c>); more are refused
+    /// at once. Default <see cref="int.MaxValue"/>, as Kafka. 0 is allowed only with overrides (every other address is
+    /// then refused).
+    /// </summary>
+    public int MaxConnectionsPerIp { get; init; } = int.MaxValue;
+
+    /// <summary>
+    /// Per-address exceptions to <see cref="MaxConnectionsPerIp"/> (Kafka's <c>max.connections.per.ip.overrides</c>),
+    /// keyed by IP address (Kafka also takes host names; this broker only addresses). Default none.
+    /// </summary>
+    public IReadOnlyDictionary<string, int>? MaxConnectionsPerIpOverrides { get; init; }
+
+    /// <summary>
+    /// How long a connection may be idle (nothing read, nothing written, no request in progress) before the broker
+    /// closes it (Kafka's <c>connections.max.idle.ms</c>). Null never closes idle connections. Default 10 minutes, as Kafka.
+    /// </summary>
+    public TimeSpan? ConnectionsMaxIdle { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// How long a request may stay partly received (from the read that brings its first bytes until it is whole) before
+    /// the broker closes the connection: a client trickling bytes is otherwise never idle. Kafka has no such setting
+    /// (its idle timer counts any byte as activity). Null for no deadline. Default 60 s, librdkafka's default
+    /// <c>socket.timeout.ms</c>: no client waits longer than that for a request to be answered.
+    /// </summary>
+    public TimeSpan? PartialRequestTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
     /// How long a new consumer group waits for more members before its first rebalance
     /// (<c>group.initial.rebalance.delay.ms</c>). Default 0: an embedded test broker should not stall joins.
     /// </summary>
@@ -152,6 +179,34 @@ public sealed record BrokerOptions
         if (MaxConnections < 1)
         {
             throw Invalid(nameof(MaxConnections), $"must be at least 1, was {MaxConnections}.");
+        }
+
+        if (MaxConnectionsPerIp < 0 || (MaxConnectionsPerIp == 0 && MaxConnectionsPerIpOverrides is not { Count: > 0 }))
+        {
+            throw Invalid(nameof(MaxConnectionsPerIp), $"must be at least 1, or 0 with MaxConnectionsPerIpOverrides, was {MaxConnectionsPerIp}.");
+        }
+
+        foreach (var (address, limit) in MaxConnectionsPerIpOverrides ?? new Dictionary<string, int>())
+        {
+            if (!IPAddress.TryParse(address, out _))
+            {
+                throw Invalid(nameof(MaxConnectionsPerIpOverrides), $"key '{address}' is not an IP address.");
+            }
+
+            if (limit < 0)
+            {
+                throw Invalid(nameof(MaxConnectionsPerIpOverrides), $"the limit of {address} must be 0 or more, was {limit}.");
+            }
+        }
+
+        if (ConnectionsMaxIdle is { } idle && idle <= TimeSpan.Zero)
+        {
+            throw Invalid(nameof(ConnectionsMaxIdle), $"must be positive or null (never close idle connections), was {idle}.");
+        }
+
+        if (PartialRequestTimeout is { } partial && partial <= TimeSpan.Zero)
+        {
+            throw Invalid(nameof(PartialRequestTimeout), $"must be positive or null (no deadline), was {partial}.");
         }
 
         if (GroupInitialRebalanceDelay < TimeSpan.Zero)

@@ -23,13 +23,15 @@ public sealed class KafkaBroker : IAsyncDisposable
     private readonly BrokerContext _context;
     private readonly ConnectionListener _listener;
     private readonly ILogger _logger;
+    private readonly DataDirectoryLock _dataLock;
     private int _disposed;
 
-    private KafkaBroker(BrokerContext context, ConnectionListener listener, ILogger logger)
+    private KafkaBroker(BrokerContext context, ConnectionListener listener, ILogger logger, DataDirectoryLock dataLock)
     {
         _context = context;
         _listener = listener;
         _logger = logger;
+        _dataLock = dataLock;
     }
 
     /// <summary>The <c>host:port</c> clients bootstrap from (the advertised address).</summary>
@@ -55,6 +57,10 @@ public sealed class KafkaBroker : IAsyncDisposable
     /// directory, and starts listening.
     /// </summary>
     /// <exception cref="ArgumentException">An option is invalid; the message names it.</exception>
+    /// <exception cref="BrokerStartException">
+    /// The listen address is in use (or not local), or the data directory cannot be used: not writable, a file, full,
+    /// or held by another broker. The message names the address or path and the reason.
+    /// </exception>
     public static async Task<KafkaBroker> StartAsync(BrokerOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -62,28 +68,42 @@ public sealed class KafkaBroker : IAsyncDisposable
         cancellationToken.ThrowIfCancellationRequested();
         var loggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
         var logger = loggerFactory.CreateLogger("ReactiveKafka.Broker");
-        Directory.CreateDirectory(options.DataDirectory);
-        var clusterId = BrokerMetadataFile.LoadOrCreateClusterId(options.DataDirectory, options.ClusterId, options.NodeId);
         BrokerOptions.TryParseEndpoint(options.Listener, out var endpoint);
 
-        var topics = await Task.Run(() => TopicStore.Open(options.DataDirectory, ToLogConfig(options), options.TimeProvider, loggerFactory, options.DefaultPartitions, options.RetentionCheckInterval), cancellationToken).ConfigureAwait(false);
+        // The address first, then the data directory, then what it holds: a second broker started by mistake on the same
+        // port or directory fails before it reads (let alone recovers) anything another broker is using.
+        var socket = ListenSocket.Bind(endpoint);
+        DataDirectoryLock? dataLock = null;
+        TopicStore? topics = null;
         GroupCoordinator? groups = null;
         try
         {
-            groups = GroupCoordinator.Open(
-                options.DataDirectory,
-                new GroupCoordinatorOptions { InitialRebalanceDelay = options.GroupInitialRebalanceDelay },
-                options.TimeProvider,
-                loggerFactory.CreateLogger("ReactiveKafka.Broker.Groups"));
+            dataLock = DataDirectoryLock.Acquire(options.DataDirectory);
+            string clusterId;
+            try
+            {
+                clusterId = BrokerMetadataFile.LoadOrCreateClusterId(options.DataDirectory, options.ClusterId, options.NodeId);
+                topics = await Task.Run(() => TopicStore.Open(options.DataDirectory, ToLogConfig(options), options.TimeProvider, loggerFactory, options.DefaultPartitions, options.RetentionCheckInterval), cancellationToken).ConfigureAwait(false);
+                groups = GroupCoordinator.Open(
+                    options.DataDirectory,
+                    new GroupCoordinatorOptions { InitialRebalanceDelay = options.GroupInitialRebalanceDelay },
+                    options.TimeProvider,
+                    loggerFactory.CreateLogger("ReactiveKafka.Broker.Groups"));
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException && ex is not BrokerStartException)
+            {
+                throw DataDirectoryLock.Unusable(Path.GetFullPath(options.DataDirectory), $"opening what it holds failed ({DataDirectoryLock.Describe(ex)})", ex);
+            }
+
             var context = new BrokerContext(options, loggerFactory, new BrokerFaults(), clusterId, topics, groups);
-            var listener = new ConnectionListener(context, endpoint);
+            var listener = new ConnectionListener(context, socket);
             context.Faults.Attach(listener);
             context.AdvertisedEndpoint = ResolveAdvertised(options, listener.BoundEndPoint);
             RegisterHandlers(context);
             listener.Start();
             logger.LogInformation("Broker {NodeId} of cluster {ClusterId} listening on {Endpoint}, advertised as {Advertised}; {Topics} topics loaded from {DataDirectory}",
                 options.NodeId, clusterId, listener.BoundEndPoint, $"{context.AdvertisedEndpoint.Host}:{context.AdvertisedEndpoint.Port}", topics.ListTopics().Count(), options.DataDirectory);
-            return new KafkaBroker(context, listener, logger);
+            return new KafkaBroker(context, listener, logger, dataLock);
         }
         catch
         {
@@ -92,7 +112,13 @@ public sealed class KafkaBroker : IAsyncDisposable
                 await groups.DisposeAsync().ConfigureAwait(false);
             }
 
-            await topics.DisposeAsync().ConfigureAwait(false);
+            if (topics is not null)
+            {
+                await topics.DisposeAsync().ConfigureAwait(false);
+            }
+
+            dataLock?.Dispose();
+            socket.Dispose();
             throw;
         }
     }
@@ -173,6 +199,7 @@ public sealed class KafkaBroker : IAsyncDisposable
         await _listener.DisposeAsync().ConfigureAwait(false);
         await _context.Groups.DisposeAsync().ConfigureAwait(false);
         await _context.Topics.DisposeAsync().ConfigureAwait(false);
+        _dataLock.Dispose();
         _logger.LogInformation("Broker stopped; data flushed to {DataDirectory}", _context.Options.DataDirectory);
     }
 }

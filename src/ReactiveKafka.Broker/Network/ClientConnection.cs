@@ -35,6 +35,7 @@ internal sealed class ClientConnection
     private readonly string _clientHost;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _closed;
+    private readonly ConnectionExpiry _expiry;
     private readonly Channel<PendingResponse> _responses = Channel.CreateBounded<PendingResponse>(
         new BoundedChannelOptions(MaxPipelinedRequests) { SingleReader = true, SingleWriter = true });
 
@@ -46,10 +47,17 @@ internal sealed class ClientConnection
         _clientHost = (socket.RemoteEndPoint as IPEndPoint)?.Address.ToString() ?? "unknown";
         _logger = broker.LoggerFactory.CreateLogger("ReactiveKafka.Broker.Connection");
         _closed = CancellationTokenSource.CreateLinkedTokenSource(brokerStopping);
+        _expiry = new ConnectionExpiry(broker.Options);
     }
 
     /// <summary>The connection's number, for logs.</summary>
     public long Id => _id;
+
+    /// <summary>The client's IP address as text, for logs.</summary>
+    public string ClientHost => _clientHost;
+
+    /// <summary>Why the connection should be closed now (idle or stalled too long), or null; see <see cref="ConnectionExpiry"/>.</summary>
+    public string? ExpiredBecause(long now) => _expiry.ExpiredBecause(now);
 
     /// <summary>Closes the connection from the broker's side (fault injection, shutdown).</summary>
     public void Abort()
@@ -122,12 +130,21 @@ internal sealed class ClientConnection
         while (true)
         {
             var result = await reader.ReadAsync(token).ConfigureAwait(false);
+            _expiry.Touch();
             var buffer = result.Buffer;
+            var tookFrames = false;
             while (TryTakeFrame(ref buffer, out var frame, out var frameLength))
             {
+                if (!tookFrames)
+                {
+                    _expiry.Processing();
+                    tookFrames = true;
+                }
+
                 await DispatchAsync(frame, frameLength, token).ConfigureAwait(false);
             }
 
+            _expiry.AfterRead(partial: !buffer.IsEmpty, tookFrames);
             reader.AdvanceTo(buffer.Start, buffer.End);
             if (result.IsCompleted || result.IsCanceled)
             {
@@ -212,6 +229,7 @@ internal sealed class ClientConnection
 
             var pending = new PendingResponse(context, handler, response, frame);
             handed = true;
+            _expiry.RequestStarted();
             try
             {
                 await _responses.Writer.WriteAsync(pending, token).ConfigureAwait(false);
@@ -343,6 +361,7 @@ internal sealed class ClientConnection
                 finally
                 {
                     ArrayPool<byte>.Shared.Return(pending.Frame);
+                    _expiry.RequestEnded();
                 }
 
                 try
@@ -373,6 +392,8 @@ internal sealed class ClientConnection
             {
                 return;
             }
+
+            _expiry.Touch();
         }
     }
 

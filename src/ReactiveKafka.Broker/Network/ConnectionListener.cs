@@ -7,8 +7,10 @@ namespace ReactiveKafka.Broker.Network;
 
 /// <summary>
 /// Accepts TCP connections and runs a <see cref="ClientConnection"/> for each, up to the configured
-/// maximum (connections beyond it are closed at once). Can be paused, which stops accepting and
-/// closes the listening socket so that new connections are refused, and resumed on the same port.
+/// maximum in all and per client address (connections beyond either are closed at once, as Kafka's acceptor does).
+/// Closes connections idle for longer than <see cref="BrokerOptions.ConnectionsMaxIdle"/> and those whose request
+/// stays partly received for longer than <see cref="BrokerOptions.PartialRequestTimeout"/>. Can be paused, which
+/// stops accepting and closes the listening socket so that new connections are refused, and resumed on the same port.
 /// </summary>
 internal sealed class ConnectionListener : IAsyncDisposable
 {
@@ -18,16 +20,20 @@ internal sealed class ConnectionListener : IAsyncDisposable
     private readonly ConcurrentDictionary<long, Task> _connectionTasks = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly object _gate = new();
+    private readonly ConnectionQuotas _quotas;
+    private ITimer? _expiryTimer;
     private Socket? _socket;
     private Task _acceptLoop = Task.CompletedTask;
     private long _nextId;
 
-    public ConnectionListener(BrokerContext broker, IPEndPoint endpoint)
+    /// <summary>Serves <paramref name="socket"/>, already bound and listening (see <see cref="ListenSocket"/>); takes it over.</summary>
+    public ConnectionListener(BrokerContext broker, Socket socket)
     {
         _broker = broker;
         _logger = broker.LoggerFactory.CreateLogger("ReactiveKafka.Broker.Listener");
-        Bind(endpoint);
-        BoundEndPoint = (IPEndPoint)_socket!.LocalEndPoint!;
+        _quotas = new ConnectionQuotas(broker.Options);
+        _socket = socket;
+        BoundEndPoint = (IPEndPoint)socket.LocalEndPoint!;
     }
 
     /// <summary>The address actually bound (with the chosen port when port 0 was asked).</summary>
@@ -36,21 +42,17 @@ internal sealed class ConnectionListener : IAsyncDisposable
     /// <summary>The number of open client connections.</summary>
     public int ConnectionCount => _connections.Count;
 
-    private void Bind(IPEndPoint endpoint)
-    {
-        var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-        socket.Bind(endpoint);
-        socket.Listen(512);
-        _socket = socket;
-    }
-
-    /// <summary>Starts accepting connections.</summary>
+    /// <summary>Starts accepting connections, and the check for idle and stalled ones.</summary>
     public void Start()
     {
         lock (_gate)
         {
             _acceptLoop = AcceptLoopAsync(_socket!);
+            if (ConnectionExpiry.CheckInterval(_broker.Options) is { } interval)
+            {
+                _expiryTimer = _broker.Options.TimeProvider.CreateTimer(
+                    static state => ((ConnectionListener)state!).CloseExpired(), this, interval, interval);
+            }
         }
     }
 
@@ -78,7 +80,7 @@ internal sealed class ConnectionListener : IAsyncDisposable
                 return;
             }
 
-            Bind(BoundEndPoint);
+            _socket = ListenSocket.Bind(BoundEndPoint);
             _acceptLoop = AcceptLoopAsync(_socket!);
         }
     }
@@ -131,11 +133,29 @@ internal sealed class ConnectionListener : IAsyncDisposable
                     continue;
                 }
 
-                client.NoDelay = true;
-                var id = Interlocked.Increment(ref _nextId);
-                var connection = new ClientConnection(client, _broker, id, _stopping.Token);
-                _connections[id] = connection;
-                _connectionTasks[id] = RunConnectionAsync(connection);
+                var address = (client.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None;
+                if (!_quotas.TryAdd(address, out var perIpLimit))
+                {
+                    // Kafka's words: "Rejected connection from /127.0.0.1, address already has the configured maximum of N connections."
+                    _logger.LogWarning("Rejected connection from {Address}: it already has the configured maximum of {Max} connections (MaxConnectionsPerIp)", address, perIpLimit);
+                    client.Dispose();
+                    continue;
+                }
+
+                ClientConnection connection;
+                try
+                {
+                    client.NoDelay = true;
+                    connection = new ClientConnection(client, _broker, Interlocked.Increment(ref _nextId), _stopping.Token);
+                }
+                catch
+                {
+                    _quotas.Remove(address);
+                    throw;
+                }
+
+                _connections[connection.Id] = connection;
+                _connectionTasks[connection.Id] = RunConnectionAsync(connection, address);
             }
             catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
             {
@@ -146,7 +166,7 @@ internal sealed class ConnectionListener : IAsyncDisposable
         }
     }
 
-    private async Task RunConnectionAsync(ClientConnection connection)
+    private async Task RunConnectionAsync(ClientConnection connection, IPAddress address)
     {
         await Task.Yield();
         try
@@ -161,12 +181,40 @@ internal sealed class ConnectionListener : IAsyncDisposable
         {
             _connections.TryRemove(connection.Id, out _);
             _connectionTasks.TryRemove(connection.Id, out _);
+            _quotas.Remove(address);
+        }
+    }
+
+    // Runs on the timer: one pass over the connections, closing those idle or stalled beyond their limit.
+    private void CloseExpired()
+    {
+        try
+        {
+            var now = _broker.Options.TimeProvider.GetTimestamp();
+            foreach (var connection in _connections.Values)
+            {
+                if (connection.ExpiredBecause(now) is { } reason)
+                {
+                    _logger.LogInformation("Closing connection {Id} from {Host}: {Reason}", connection.Id, connection.ClientHost, reason);
+                    connection.Abort();
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            // A timer callback must not throw; the next pass tries again.
+            _logger.LogWarning(ex, "Checking connections for expiry failed");
         }
     }
 
     /// <summary>Stops accepting, closes every connection and waits for them to finish.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (_expiryTimer is { } timer)
+        {
+            await timer.DisposeAsync().ConfigureAwait(false);
+        }
+
         _stopping.Cancel();
         await PauseAsync().ConfigureAwait(false);
         CloseConnections();

@@ -23,6 +23,12 @@ public sealed class BrokerOptionsTests
         { nameof(BrokerOptions.MaxRequestSize), o => o with { MaxRequestSize = 10 } },
         { nameof(BrokerOptions.MaxMessageBytes), o => o with { MaxMessageBytes = int.MaxValue } },
         { nameof(BrokerOptions.MaxConnections), o => o with { MaxConnections = 0 } },
+        { nameof(BrokerOptions.MaxConnectionsPerIp), o => o with { MaxConnectionsPerIp = -1 } },
+        { nameof(BrokerOptions.MaxConnectionsPerIp), o => o with { MaxConnectionsPerIp = 0 } },
+        { nameof(BrokerOptions.MaxConnectionsPerIpOverrides), o => o with { MaxConnectionsPerIpOverrides = new Dictionary<string, int> { ["not-an-ip"] = 3 } } },
+        { nameof(BrokerOptions.MaxConnectionsPerIpOverrides), o => o with { MaxConnectionsPerIpOverrides = new Dictionary<string, int> { ["127.0.0.1"] = -1 } } },
+        { nameof(BrokerOptions.ConnectionsMaxIdle), o => o with { ConnectionsMaxIdle = TimeSpan.Zero } },
+        { nameof(BrokerOptions.PartialRequestTimeout), o => o with { PartialRequestTimeout = TimeSpan.FromSeconds(-1) } },
         { nameof(BrokerOptions.GroupInitialRebalanceDelay), o => o with { GroupInitialRebalanceDelay = TimeSpan.FromSeconds(-1) } },
     };
 
@@ -34,6 +40,18 @@ public sealed class BrokerOptionsTests
 
         Assert.Equal(option, error.ParamName);
         Assert.Contains($"BrokerOptions.{option}", error.Message);
+    }
+
+    [Fact]
+    public void Defaults_ConnectionLimits_AreKafkas()
+    {
+        var options = new BrokerOptions();
+
+        Assert.Equal(TimeSpan.FromMinutes(10), options.ConnectionsMaxIdle); // connections.max.idle.ms
+        Assert.Equal(int.MaxValue, options.MaxConnectionsPerIp);         // max.connections.per.ip
+        Assert.Null(options.MaxConnectionsPerIpOverrides);
+        Assert.Equal(TimeSpan.FromSeconds(60), options.PartialRequestTimeout);
+        (Valid with { MaxConnectionsPerIp = 0, MaxConnectionsPerIpOverrides = new Dictionary<string, int> { ["::1"] = 2 } }).Validate();
     }
 
     [Fact]

@@ -11,7 +11,9 @@ public sealed class ServerArgumentsTests
         var arguments = ServerArguments.Parse([
             "--data-dir", "/tmp/d", "--listen", "127.0.0.1:0", "--advertised", "example:9", "--node-id", "3", "--partitions", "4",
             "--no-auto-create", "--segment-bytes", "20000", "--retention-ms", "-1", "--retention-bytes", "100000", "--flush", "os",
-            "--flush-interval-ms", "50", "--max-request-bytes", "4096", "--max-message-bytes", "2048", "--max-connections", "7", "--log-level", "warning"]);
+            "--flush-interval-ms", "50", "--max-request-bytes", "4096", "--max-message-bytes", "2048", "--max-connections", "7", "--log-level", "warning",
+            "--max-connections-per-ip", "5", "--max-connections-per-ip-overrides", "127.0.0.1:9, ::1:0", "--connections-max-idle-ms", "1500",
+            "--partial-request-timeout-ms", "-1"]);
 
         var options = arguments.ToOptions(Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
 
@@ -29,6 +31,10 @@ public sealed class ServerArgumentsTests
         Assert.Equal(4096, options.MaxRequestSize);
         Assert.Equal(2048, options.MaxMessageBytes);
         Assert.Equal(7, options.MaxConnections);
+        Assert.Equal(5, options.MaxConnectionsPerIp);
+        Assert.Equal(new Dictionary<string, int> { ["127.0.0.1"] = 9, ["::1"] = 0 }, options.MaxConnectionsPerIpOverrides);
+        Assert.Equal(TimeSpan.FromMilliseconds(1500), options.ConnectionsMaxIdle);
+        Assert.Null(options.PartialRequestTimeout);
         Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Warning, arguments.LogLevel);
         options.Validate();
     }
@@ -47,11 +53,33 @@ public sealed class ServerArgumentsTests
     [InlineData("--partitions", "many")]
     [InlineData("--flush", "sometimes")]
     [InlineData("--data-dir")]
+    [InlineData("--max-connections-per-ip-overrides", "127.0.0.1")]
+    [InlineData("--connections-max-idle-ms", "soon")]
     public void Parse_BadArguments_ThrowNamingTheOption(params string[] args)
     {
         var error = Assert.Throws<ArgumentException>(() => ServerArguments.Parse(args));
 
         Assert.Contains(args[0], error.Message);
+    }
+
+    [Fact]
+    public void Parse_NoConnectionOptions_KafkasDefaults()
+    {
+        var options = ServerArguments.Parse([]).ToOptions(Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
+
+        Assert.Equal(TimeSpan.FromMinutes(10), options.ConnectionsMaxIdle);
+        Assert.Equal(int.MaxValue, options.MaxConnectionsPerIp);
+        Assert.Equal(TimeSpan.FromSeconds(60), options.PartialRequestTimeout);
+    }
+
+    [Fact]
+    public void HelpText_NamesTheConnectionOptionsAndKafkasNames()
+    {
+        foreach (var text in (string[])["--max-connections-per-ip ", "--max-connections-per-ip-overrides", "--connections-max-idle-ms", "--partial-request-timeout-ms",
+                     "max.connections.per.ip", "connections.max.idle.ms", "no Kafka twin"])
+        {
+            Assert.Contains(text, ServerArguments.HelpText);
+        }
     }
 
     [Fact]

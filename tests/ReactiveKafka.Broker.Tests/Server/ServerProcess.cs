@@ -59,6 +59,34 @@ internal sealed class ServerProcess : IDisposable
         return server;
     }
 
+    /// <summary>Runs the server with <paramref name="arguments"/> until it exits (it is expected to fail at start or to be a one-shot mode).</summary>
+    public static async Task<(int ExitCode, string Output)> RunToExitAsync(TimeSpan timeout, params string[] arguments)
+    {
+        var serverDll = Path.Combine(AppContext.BaseDirectory, "reactivekafka-broker.dll");
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(serverDll);
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(info) ?? throw new InvalidOperationException("The server process did not start.");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cancel = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(cancel.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill();
+            throw new TimeoutException($"The server did not exit within {timeout}. Output:\n{await stdout}{await stderr}");
+        }
+
+        return (process.ExitCode, (await stdout) + (await stderr));
+    }
+
     private void OnLine(string? line)
     {
         if (line is null)
