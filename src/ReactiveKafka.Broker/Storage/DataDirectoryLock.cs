@@ -17,6 +17,10 @@ internal sealed class DataDirectoryLock : IDisposable
     /// <summary>The lock file's name.</summary>
     public const string FileName = ".lock";
 
+    // One file-system block written, forced to disk and removed: a disk with no room left fails here.
+    private const string ProbeName = ".write-probe";
+    private const int ProbeBytes = 4096;
+
     private readonly SafeFileHandle _handle;
 
     private DataDirectoryLock(SafeFileHandle handle) => _handle = handle;
@@ -62,6 +66,7 @@ internal sealed class DataDirectoryLock : IDisposable
             RandomAccess.SetLength(handle, 0);
             RandomAccess.Write(handle, content, 0);
             RandomAccess.FlushToDisk(handle);
+            Probe(Path.Combine(full, ProbeName));
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -70,6 +75,21 @@ internal sealed class DataDirectoryLock : IDisposable
         }
 
         return new DataDirectoryLock(handle);
+    }
+
+    // Rewriting the small lock file in place needs no new space, so a full disk would pass it unnoticed.
+    private static void Probe(string path)
+    {
+        try
+        {
+            using var probe = File.OpenHandle(path, FileMode.Create, FileAccess.Write, FileShare.None);
+            RandomAccess.Write(probe, new byte[ProbeBytes], 0);
+            RandomAccess.FlushToDisk(probe);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     /// <summary>Releases the claim.</summary>
