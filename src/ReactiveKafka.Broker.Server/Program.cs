@@ -3,6 +3,11 @@ using ReactiveKafka.Broker;
 using ReactiveKafka.Broker.Server;
 
 // The standalone bundled broker: parses the command line, starts the broker, runs until Ctrl+C or SIGTERM.
+if (args is ["verify", .. var verifyArguments])
+{
+    return VerifyCommand.Run(verifyArguments);
+}
+
 ServerArguments arguments;
 try
 {

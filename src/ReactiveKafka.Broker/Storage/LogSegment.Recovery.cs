@@ -1,4 +1,3 @@
-using System.Buffers;
 using ReactiveKafka.Protocol.Records;
 
 namespace ReactiveKafka.Broker.Storage;
@@ -6,34 +5,61 @@ namespace ReactiveKafka.Broker.Storage;
 /// <summary>Loading and recovery of a segment; see <see cref="PartitionLog.Open"/> for the passes.</summary>
 internal sealed partial class LogSegment
 {
-    private const int ScanChunkBytes = 1 << 20;
+    private DamagedRange[] _damaged = [];
+    private readonly HashSet<long> _reportedDamage = [];
+
+    /// <summary>What recovery did to one segment.</summary>
+    /// <param name="Rebuilt">Why the indexes were rebuilt from the log, or null when the files were used.</param>
+    /// <param name="Truncated">What was cut off the end as a torn tail, or null.</param>
+    /// <param name="Damages">Damage found and kept in place; its offsets are resolved by the log (see <see cref="SetDamagedRanges"/>).</param>
+    /// <param name="ReplacesKnownDamage">Whether the whole segment was walked, so that <paramref name="Damages"/> is all of it.</param>
+    public sealed record RecoveryReport(string? Rebuilt, string? Truncated, IReadOnlyList<SegmentScanner.Damage> Damages, bool ReplacesKnownDamage);
+
+    /// <summary>Damaged ranges kept in place, sorted by position (usually none). Fetches of their offsets are refused.</summary>
+    public IReadOnlyList<DamagedRange> DamagedRanges => Volatile.Read(ref _damaged);
+
+    /// <summary>Path of the side file listing <see cref="DamagedRanges"/>.</summary>
+    public string DamagedPath => Path.ChangeExtension(LogPath, DamagedRangeFile.Extension);
 
     /// <summary>
-    /// Recovery pass 2 for one segment: walks every batch from the start, re-validating the CRC of
-    /// those at or after <paramref name="validateFrom"/>, rebuilds both indexes from the headers,
-    /// and truncates the file at the first torn or corrupt batch. Returns null when the whole
-    /// file was good, else what was wrong (the file is then already truncated).
+    /// Recovery pass 2 for one segment at or after the recovery point: walks every batch from the start, checking the
+    /// CRC of those at or after <paramref name="validateFrom"/>, and rebuilds both indexes from the headers. Damage that
+    /// runs to the end of the file from <paramref name="truncateFrom"/> on is the torn tail of a crash and is cut off;
+    /// any other damage (valid batches follow it, or it lies before <paramref name="truncateFrom"/>) is kept in place.
     /// </summary>
-    public string? Recover(long validateFrom)
+    public RecoveryReport Recover(long validateFrom, long truncateFrom)
     {
         ResetIndexes();
-        return WalkAndTruncate(0, validateFrom);
+        var result = Walk(0, validateFrom, []);
+        string? truncated = null;
+        var damages = result.Damages.ToList();
+        if (damages is [.., { RunsToEnd: true } tail] && tail.Position >= truncateFrom)
+        {
+            damages.RemoveAt(damages.Count - 1);
+            truncated = $"{tail.Reason}; {tail.Length} bytes from position {tail.Position} cut off";
+            TruncateTo(tail.Position);
+        }
+
+        return new RecoveryReport("re-validated after the recovery point", truncated, damages, ReplacesKnownDamage: true);
     }
 
     /// <summary>
-    /// Recovery pass 3 for a segment below the recovery point: loads the index files and checks
-    /// them against the log (their last entries must name real batch starts); rebuilds both from
-    /// the log when they do not match. Then walks the batches after the last index entry to learn
-    /// the segment's end. Returns null, or a description of what had to be rebuilt or truncated.
+    /// Recovery pass 3 for a segment below the recovery point: loads the index files and the damage side file and checks
+    /// the indexes against the log (their last entries must name real batch starts), then walks the batches after the last
+    /// index entry to learn the segment's end. When the indexes do not match, rebuilds them with a walk of the whole
+    /// segment that also checks every CRC. Never truncates: data below the recovery point was flushed, so damage there is
+    /// damage, not a torn write, and is kept in place.
     /// </summary>
-    public string? LoadIndexes()
+    public RecoveryReport LoadIndexes()
     {
+        var known = DamagedRangeFile.Read(DamagedPath);
         var index = OffsetIndex.Load(IndexPath, Size);
-        string? rebuilt = null;
+        string rebuilt;
         if (index is not null && TryLoadTimeIndex(index) is { } timeIndex)
         {
             _index = index;
             _timeIndex = timeIndex;
+            _damaged = known;
             var last = index.Last;
             var start = last?.Position ?? 0;
             if (timeIndex.Last is { } t)
@@ -44,22 +70,53 @@ internal sealed partial class LogSegment
 
             // The walk restarts at the last indexed batch, which is already in the index.
             _bytesSinceLastIndexEntry = 0;
-            var problem = WalkAndTruncate(start, long.MaxValue);
-            if (problem is null)
+            var tail = Walk(start, long.MaxValue, known);
+            if (tail.Damages.Count == 0)
             {
-                return null;
+                return new RecoveryReport(null, null, [], ReplacesKnownDamage: false);
             }
 
-            rebuilt = problem;
+            // Damage after the last index entry: the files may be stale; rebuild them from a walk of the whole segment.
+            rebuilt = $"the log after the last index entry is damaged ({tail.Damages[0].Reason})";
+        }
+        else
+        {
+            rebuilt = "index files missing or inconsistent with the log";
         }
 
         ResetIndexes();
-        var walkProblem = WalkAndTruncate(0, long.MaxValue);
-        return walkProblem ?? rebuilt ?? "index files missing or inconsistent with the log; rebuilt";
+        var whole = Walk(0, validateFrom: 0, []);
+        return new RecoveryReport(rebuilt, null, whole.Damages, ReplacesKnownDamage: true);
     }
 
-    /// <summary>Whether recovery cut bytes off the end of this segment.</summary>
-    public bool WasTruncated { get; private set; }
+    /// <summary>
+    /// Records the damage kept in this segment (writing or removing its side file) and moves <see cref="NextOffset"/>
+    /// past damage at its end, so that new offsets never reuse ones the damaged bytes may hold. Recovery only.
+    /// </summary>
+    public void SetDamagedRanges(IReadOnlyList<DamagedRange> ranges)
+    {
+        var sorted = ranges.OrderBy(r => r.Position).ToArray();
+        if (!sorted.SequenceEqual(DamagedRangeFile.Read(DamagedPath)))
+        {
+            DamagedRangeFile.Write(DamagedPath, sorted);
+        }
+
+        foreach (var range in sorted)
+        {
+            _nextOffset = Math.Max(_nextOffset, range.LastOffset + 1);
+        }
+
+        Volatile.Write(ref _damaged, sorted);
+    }
+
+    /// <summary>Whether a damaged read at <paramref name="position"/> is reported for the first time (it is then logged once).</summary>
+    public bool FirstReportOf(long position)
+    {
+        lock (_reportedDamage)
+        {
+            return _reportedDamage.Add(position);
+        }
+    }
 
     /// <summary>Truncates the log file to <paramref name="position"/>, a batch boundary (writer only).</summary>
     public void TruncateTo(long position)
@@ -93,118 +150,34 @@ internal sealed partial class LogSegment
         _maxTimestamp = -1;
         _offsetOfMaxTimestamp = BaseOffset;
         _bytesSinceLastIndexEntry = 0;
+        _damaged = [];
     }
 
-    // Walks whole batches from `position` to the end of the file in large chunks, tracking each in
-    // the indexes; CRC-checks batches at or after `validateFrom`. Stops at the first batch that is
-    // torn, malformed, corrupt or out of order, and truncates the file there.
-    private string? WalkAndTruncate(long position, long validateFrom)
+    // Walks from `position` to the end of the file, tracking every good batch in the indexes; the segment's size is the
+    // whole file (damage stays in place) and its next offset follows the last good batch.
+    private SegmentScanner.Result Walk(long position, long validateFrom, IReadOnlyList<DamagedRange> known)
     {
         var end = RandomAccess.GetLength(_handle);
-        var buffer = ArrayPool<byte>.Shared.Rent(ScanChunkBytes);
-        long bufferStart = position;
-        var bufferLength = 0;
-        var next = BaseOffset;
-        string? problem = null;
-        try
+        SegmentScanner.Result result;
+        using (var scanner = new SegmentScanner(_handle, BaseOffset, end))
         {
-            while (position < end)
+            result = scanner.Scan(position, position == 0 ? BaseOffset : NextOffsetAt(position), validateFrom, known, (long at, in RecordBatchHeader header) =>
             {
-                var at = (int)(position - bufferStart);
-                if (bufferLength - at < RecordBatchHeader.Size)
-                {
-                    (bufferStart, bufferLength, at) = (position, Fill(buffer, position, end), 0);
-                }
-
-                if (!RecordBatchHeader.TryRead(buffer.AsSpan(at, bufferLength - at), out var header))
-                {
-                    problem = $"torn batch header at position {position}";
-                    break;
-                }
-
-                if (header.Magic != RecordBatchHeader.CurrentMagic ||
-                    header.BatchLength < RecordBatchHeader.Size - RecordBatchHeader.LogOverhead ||
-                    header.LastOffsetDelta < 0)
-                {
-                    problem = $"malformed batch header at position {position}";
-                    break;
-                }
-
-                var total = header.TotalSize;
-                if (position + total > end)
-                {
-                    problem = $"torn batch at position {position}: {total} bytes declared, {end - position} present";
-                    break;
-                }
-
-                if (header.BaseOffset < next || header.LastOffset - BaseOffset > int.MaxValue)
-                {
-                    problem = $"batch at position {position} has offset {header.BaseOffset}, expected at least {next}";
-                    break;
-                }
-
-                if (position + total > validateFrom)
-                {
-                    if (bufferLength - at < total)
-                    {
-                        if (total > buffer.Length)
-                        {
-                            ArrayPool<byte>.Shared.Return(buffer);
-                            buffer = ArrayPool<byte>.Shared.Rent(total);
-                        }
-
-                        (bufferStart, bufferLength, at) = (position, Fill(buffer, position, end), 0);
-                    }
-
-                    if (RecordBatchHeader.Validate(buffer.AsSpan(at, total), out _) is { } error)
-                    {
-                        problem = $"corrupt batch at position {position}: {error}";
-                        break;
-                    }
-                }
-
                 if (RollingTimestampMs < 0)
                 {
                     RollingTimestampMs = header.MaxTimestamp;
                 }
 
-                TrackBatch(position, header);
-                next = header.LastOffset + 1;
-                position += total;
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
+                TrackBatch(at, header);
+            });
         }
 
-        _nextOffset = next;
-        _size = position;
-        _flushedSize = position;
-        if (problem is not null)
-        {
-            WasTruncated = true;
-            TruncateTo(position);
-        }
-
-        return problem;
+        _nextOffset = result.NextOffset;
+        _size = end;
+        _flushedSize = end;
+        return result;
     }
 
-    private int Fill(byte[] buffer, long position, long end)
-    {
-        var length = (int)Math.Min(buffer.Length, end - position);
-        var read = 0;
-        while (read < length)
-        {
-            var n = RandomAccess.Read(_handle, buffer.AsSpan(read, length - read), position + read);
-            if (n == 0)
-            {
-                break;
-            }
-
-            read += n;
-        }
-
-        return read;
-    }
+    // The lowest offset the batch at `position` (an indexed batch start) may have: its own base offset.
+    private long NextOffsetAt(long position) => TryReadHeader(position, out var header) ? header.BaseOffset : BaseOffset;
 }

@@ -108,6 +108,7 @@ internal sealed partial class LogSegment
         var stem = Path.Combine(directory, FileStem(baseOffset));
         File.Delete(stem + IndexExtension);
         File.Delete(stem + TimeIndexExtension);
+        File.Delete(stem + DamagedRangeFile.Extension);
         var handle = File.OpenHandle(stem + LogExtension, FileMode.Create, FileAccess.ReadWrite, FileShare.Read | FileShare.Delete);
         return new LogSegment(directory, baseOffset, handle, 0, indexIntervalBytes);
     }
@@ -192,20 +193,47 @@ internal sealed partial class LogSegment
         return RecordBatchHeader.TryRead(buffer, out header);
     }
 
+    /// <summary>Returned by <see cref="FindPosition"/> when the offset lies in damaged bytes.</summary>
+    public const long Damaged = -2;
+
     /// <summary>
     /// The file position of the batch that contains <paramref name="offset"/> (or the first batch
-    /// after it, when offsets have a gap), or -1 when the segment has nothing at or after it.
-    /// Index lookup, then a walk over batch headers.
+    /// after it, when offsets have a gap), or -1 when the segment has nothing at or after it, or
+    /// <see cref="Damaged"/> when the offset lies in a damaged range (<paramref name="damage"/> says which) or the
+    /// walk meets a header that cannot be a batch's. Index lookup, then a walk over batch headers that steps over
+    /// damaged ranges holding only lower offsets.
     /// </summary>
-    public long FindPosition(long offset)
+    public long FindPosition(long offset, out DamagedRange damage)
     {
-        var (_, position) = _index.Lookup(Math.Max(0, offset - BaseOffset));
+        damage = default;
+        long position = _index.Lookup(Math.Max(0, offset - BaseOffset)).Position;
         var end = Size;
+        var damaged = Volatile.Read(ref _damaged);
+        var expected = BaseOffset;
         while (position < end)
         {
+            if (damaged.Length > 0 && DamageAt(damaged, position) is { } range)
+            {
+                if (range.HasOffsets && offset <= range.LastOffset)
+                {
+                    damage = range;
+                    return Damaged;
+                }
+
+                expected = Math.Max(expected, range.LastOffset + 1);
+                position = range.End;
+                continue;
+            }
+
             if (!TryReadHeader(position, out var header))
             {
                 break;
+            }
+
+            if (!IsPlausible(header, position, end, expected))
+            {
+                damage = new DamagedRange(position, end - position, Math.Max(expected, BaseOffset), offset, $"malformed batch header at position {position}, found while serving a fetch");
+                return Damaged;
             }
 
             if (header.LastOffset >= offset)
@@ -213,10 +241,45 @@ internal sealed partial class LogSegment
                 return position;
             }
 
+            expected = header.LastOffset + 1;
             position += header.TotalSize;
         }
 
         return -1;
+    }
+
+    /// <summary>The position where the first damaged range at or after <paramref name="position"/> starts; <see cref="long.MaxValue"/> when none.</summary>
+    public long NextDamageAfter(long position)
+    {
+        foreach (var range in Volatile.Read(ref _damaged))
+        {
+            if (range.Position >= position)
+            {
+                return range.Position;
+            }
+        }
+
+        return long.MaxValue;
+    }
+
+    /// <summary>Whether <paramref name="header"/> read at <paramref name="position"/> can be a stored batch (framing and offsets only).</summary>
+    public bool IsPlausible(in RecordBatchHeader header, long position, long end, long expectedOffset) =>
+        header.Magic == RecordBatchHeader.CurrentMagic &&
+        header.BatchLength >= RecordBatchHeader.Size - RecordBatchHeader.LogOverhead &&
+        position + (long)header.BatchLength + RecordBatchHeader.LogOverhead <= end &&
+        header.BaseOffset >= expectedOffset && header.LastOffsetDelta >= 0;
+
+    private static DamagedRange? DamageAt(DamagedRange[] damaged, long position)
+    {
+        foreach (var range in damaged)
+        {
+            if (range.Position == position)
+            {
+                return range;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>
@@ -231,10 +294,22 @@ internal sealed partial class LogSegment
         }
 
         var relative = _timeIndex.Lookup(timestampMs);
-        var (_, position) = _index.Lookup(relative);
+        long position = _index.Lookup(relative).Position;
         var end = Size;
-        while (position < end && TryReadHeader(position, out var header))
+        var damaged = Volatile.Read(ref _damaged);
+        while (position < end)
         {
+            if (damaged.Length > 0 && DamageAt(damaged, position) is { } range)
+            {
+                position = range.End;
+                continue;
+            }
+
+            if (!TryReadHeader(position, out var header) || !IsPlausible(header, position, end, BaseOffset))
+            {
+                break;
+            }
+
             if (header.MaxTimestamp >= timestampMs)
             {
                 return header.BaseOffset;
@@ -293,6 +368,7 @@ internal sealed partial class LogSegment
             File.Delete(LogPath);
             File.Delete(IndexPath);
             File.Delete(TimeIndexPath);
+            File.Delete(DamagedPath);
         }
     }
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using ReactiveKafka.Protocol;
 using ReactiveKafka.Protocol.Records;
 
@@ -21,7 +22,9 @@ internal sealed partial class PartitionLog
     /// Reads stay within one segment; the next fetch continues in the next one. The first batch may
     /// start before <paramref name="fetchOffset"/>: clients skip the records below it.
     /// OFFSET_OUT_OF_RANGE when <paramref name="fetchOffset"/> is below
-    /// <see cref="LogStartOffset"/> or above <see cref="LogEndOffset"/>.
+    /// <see cref="LogStartOffset"/> or above <see cref="LogEndOffset"/>; CORRUPT_MESSAGE when it lies in damaged bytes
+    /// (see <see cref="DamagedRange"/>): the batches before them are served, the consumer is told at the first damaged
+    /// offset, and those after them are served to a fetch past the damage.
     /// </summary>
     public ReadResult Read(long fetchOffset, int maxBytes, long maxOffsetExclusive, bool minOneBatch = true)
     {
@@ -59,7 +62,13 @@ internal sealed partial class PartitionLog
                 int length;
                 try
                 {
-                    position = segment.FindPosition(fetchOffset);
+                    position = segment.FindPosition(fetchOffset, out var damage);
+                    if (position == LogSegment.Damaged)
+                    {
+                        ReportDamagedRead(segment, fetchOffset, damage);
+                        return new ReadResult(ErrorCode.CorruptMessage, hw, start, end);
+                    }
+
                     length = position >= 0 ? MeasureBatches(segment, position, maxBytes, limit, minOneBatch) : 0;
                 }
                 catch
@@ -128,6 +137,17 @@ internal sealed partial class PartitionLog
         return null;
     }
 
+    // Once per damaged position: the fetch is refused with CORRUPT_MESSAGE, the log says where and what.
+    private void ReportDamagedRead(LogSegment segment, long fetchOffset, DamagedRange damage)
+    {
+        if (segment.FirstReportOf(damage.Position))
+        {
+            _logger.LogError("Fetch at offset {Offset} of {Directory} refused with CORRUPT_MESSAGE: {Segment} holds damaged data, {Damage}. " +
+                             "Consumers must seek past offset {LastOffset} (or DeleteRecords up to it); the bytes are kept in place. Run the server's verify mode for a full report",
+                fetchOffset, Directory, segment.LogPath, damage, damage.LastOffset);
+        }
+    }
+
     // Index of the last segment whose base offset is <= offset (0 when offset precedes all).
     private static int FloorSegment(LogSegment[] segments, long offset)
     {
@@ -156,22 +176,25 @@ internal sealed partial class PartitionLog
         const int ChunkSize = 8 * 1024;
         Span<byte> chunk = stackalloc byte[ChunkSize];
         long used = 0;
+        var stop = Math.Min(segment.Size, segment.NextDamageAfter(position)); // damaged bytes are never served
+        var expected = long.MinValue;
         while (true)
         {
             var read = segment.Read(position + used, chunk);
             var walked = 0;
             while (RecordBatchHeader.TryRead(chunk[walked..read], out var header) && header.BaseOffset < limit)
             {
-                var total = header.TotalSize;
+                var total = (long)header.BatchLength + RecordBatchHeader.LogOverhead;
                 var fits = used + total <= maxBytes || (used == 0 && minOneBatch); // KIP-74: the first batch whole.
-                if (total < RecordBatchHeader.Size || !fits || position + used + total > segment.Size || used + total > int.MaxValue)
+                if (!segment.IsPlausible(header, position + used, stop, expected) || !fits || used + total > int.MaxValue)
                 {
-                    // A size below a header is a corrupt batch: serve what came before it, never loop on it.
+                    // A header that cannot be a batch's is damage: serve what came before it, never loop on it.
                     return (int)used;
                 }
 
+                expected = header.LastOffset + 1;
                 used += total;
-                walked += total;
+                walked += (int)total;
                 if (walked > read - RecordBatchHeader.Size)
                 {
                     break;

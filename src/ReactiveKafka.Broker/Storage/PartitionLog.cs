@@ -76,10 +76,14 @@ internal sealed partial class PartitionLog : IAsyncDisposable
     /// Opens (creating if needed) the log in <paramref name="directory"/> and recovers it:
     /// <list type="number">
     /// <item>find the segments (<c>*.log</c> with 20-digit names; stray temp files are removed);</item>
-    /// <item>re-validate (CRC) everything after the recovery point — the tail of the segment it
-    /// names and any later segment — truncating at the first torn or corrupt batch and dropping
-    /// the segments after it; those segments' indexes are rebuilt by the same walk;</item>
-    /// <item>load the other segments' indexes, rebuilding any that do not match their log;</item>
+    /// <item>re-validate (CRC) everything after the recovery point — the tail of the segment it names and any later
+    /// segment — rebuilding those segments' indexes by the same walk; a torn tail (damage with nothing valid after it)
+    /// at the end of the last segment is cut off, as a crash in the middle of a write leaves it;</item>
+    /// <item>load the other segments' indexes, rebuilding any that do not match their log (with a CRC check of the
+    /// whole segment) — never truncating: that data was flushed;</item>
+    /// <item>keep every other damaged stretch in place (see <see cref="DamagedRange"/>), with the offsets it may hold
+    /// resolved from its neighbours, listed in a side file and refused to fetches with CORRUPT_MESSAGE; no segment is
+    /// ever deleted because of damage in another;</item>
     /// <item>load the log start offset checkpoint, clamped to the segments present.</item>
     /// </list>
     /// Everything left on disk is then treated as durable.
@@ -106,8 +110,10 @@ internal sealed partial class PartitionLog : IAsyncDisposable
             segments.Add(LogSegment.Open(directory, b, config.IndexIntervalBytes));
         }
 
-        // Pass 2: re-validate everything after the recovery point.
+        // Pass 2: re-validate everything after the recovery point. Only the last segment's tail can be torn by a crash:
+        // earlier segments were complete when the next one was created.
         var recoveryPoint = CheckpointFile.Read(Path.Combine(directory, CheckpointFile.RecoveryPointName), 3);
+        var reports = new LogSegment.RecoveryReport?[segments.Count];
         var trusted = new bool[segments.Count];
         for (var i = 0; i < segments.Count; i++)
         {
@@ -122,28 +128,43 @@ internal sealed partial class PartitionLog : IAsyncDisposable
                 continue;
             }
 
-            if (segment.Recover(validateFrom) is { } problem)
+            var report = segment.Recover(validateFrom, truncateFrom: i == segments.Count - 1 ? validateFrom : long.MaxValue);
+            reports[i] = report;
+            if (report.Truncated is { } truncated)
             {
-                logger.LogWarning("Recovery of {Segment} truncated it: {Problem}", segment.LogPath, problem);
-                DropSegmentsAfter(segments, i, logger);
-                break;
+                logger.LogWarning("Recovery of {Segment} cut off a torn tail after the recovery point: {Problem}", segment.LogPath, truncated);
             }
         }
 
         // Pass 3: load (or rebuild) the indexes of the segments that were not re-validated.
         for (var i = 0; i < segments.Count; i++)
         {
-            if (trusted[i] && segments[i].LoadIndexes() is { } problem)
+            if (trusted[i])
             {
-                logger.LogWarning("Indexes of {Segment} rebuilt: {Problem}", segments[i].LogPath, problem);
-                if (segments[i].WasTruncated)
+                var report = segments[i].LoadIndexes();
+                reports[i] = report;
+                if (report.Rebuilt is { } rebuilt)
                 {
-                    DropSegmentsAfter(segments, i, logger);
+                    logger.LogWarning("Indexes of {Segment} rebuilt from the log, nothing truncated: {Problem}", segments[i].LogPath, rebuilt);
                 }
             }
         }
 
-        // Pass 4: the log start offset.
+        // Pass 4: damage kept in place, with the offsets it may hold.
+        for (var i = 0; i < segments.Count; i++)
+        {
+            if (reports[i] is { Damages.Count: > 0 } or { ReplacesKnownDamage: true })
+            {
+                KeepDamage(segments, i, reports[i]!, recoveryPoint, logger);
+            }
+            else if (segments[i].DamagedRanges.Count > 0)
+            {
+                logger.LogWarning("{Segment} still holds damaged data found by an earlier recovery, refused to fetches with CORRUPT_MESSAGE: {Damage}",
+                    segments[i].LogPath, string.Join("; ", segments[i].DamagedRanges));
+            }
+        }
+
+        // Pass 5: the log start offset.
         var startCheckpoint = CheckpointFile.Read(Path.Combine(directory, CheckpointFile.LogStartOffsetName), 1);
         if (segments.Count == 0)
         {
@@ -289,14 +310,20 @@ internal sealed partial class PartitionLog : IAsyncDisposable
     public override string ToString() =>
         $"{Directory} [{LogStartOffset}, {LogEndOffset}) hw {HighWatermark}, {_segments.Length} segments";
 
-    // A truncated segment invalidates everything after it: those offsets can no longer follow on.
-    private static void DropSegmentsAfter(List<LogSegment> segments, int index, ILogger logger)
+    // The damage one segment's recovery found, kept in place with its offsets resolved (see DamagedRange.Resolve).
+    private static void KeepDamage(List<LogSegment> segments, int index, LogSegment.RecoveryReport report, long[]? recoveryPoint, ILogger logger)
     {
-        for (var j = segments.Count - 1; j > index; j--)
+        var segment = segments[index];
+        var ranges = report.ReplacesKnownDamage ? [] : segment.DamagedRanges.ToList();
+        long? nextSegment = index + 1 < segments.Count ? segments[index + 1].BaseOffset : null;
+        foreach (var damage in report.Damages)
         {
-            logger.LogWarning("Recovery deletes {Segment}, which follows a truncated segment", segments[j].LogPath);
-            segments[j].MarkForDeletion();
-            segments.RemoveAt(j);
+            var range = DamagedRange.Resolve(damage, segment.BaseOffset, nextSegment, recoveryPoint);
+            ranges.Add(range);
+            logger.LogError("Recovery found damaged data in {Segment}: {Damage}. Kept in place (nothing truncated or deleted); fetches of offsets {First}..{Last} get CORRUPT_MESSAGE, the records around them are served",
+                segment.LogPath, range, range.FirstOffset, range.LastOffset);
         }
+
+        segment.SetDamagedRanges(ranges);
     }
 }

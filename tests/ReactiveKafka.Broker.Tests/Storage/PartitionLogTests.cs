@@ -242,7 +242,7 @@ public sealed class PartitionLogTests : IDisposable
     }
 
     [Fact]
-    public async Task Recovery_CorruptBatchAfterTheRecoveryPoint_IsCutOff()
+    public async Task Recovery_CorruptLastBatchAfterTheRecoveryPoint_IsCutOff()
     {
         var log = Open();
         log.Append(TestBatches.Create(2), 0);
@@ -251,7 +251,30 @@ public sealed class PartitionLogTests : IDisposable
         log.Append(TestBatches.Create(2), 0);
         log.Append(TestBatches.Create(2), 0);
 
-        // Simulate a crash: never close the log; flip one record byte of the third batch.
+        // Simulate a crash: never close the log; flip one record byte of the last batch, as a write cut short leaves it.
+        var path = Path.Combine(Dir, "00000000000000000000.log");
+        var bytes = File.ReadAllBytes(path);
+        var fourth = 3 * TestBatches.Create(2).Length;
+        bytes[fourth + RecordBatchHeader.Size + 3] ^= 0x55;
+        File.WriteAllBytes(path, bytes);
+
+        await using var recovered = Open();
+        Assert.Equal(6, recovered.LogEndOffset);
+        Assert.Equal(fourth, new FileInfo(path).Length);
+        GC.KeepAlive(log);
+    }
+
+    [Fact]
+    public async Task Recovery_CorruptBatchAfterTheRecoveryPointWithValidBatchesAfterIt_KeptAndOnlyItIsRefused()
+    {
+        // Not a torn write (a crash leaves nothing valid after the tear): the batches after it are kept and served.
+        var log = Open();
+        log.Append(TestBatches.Create(2), 0);
+        log.Append(TestBatches.Create(2), 0);
+        log.Flush(); // Recovery point after offset 3.
+        log.Append(TestBatches.Create(2), 0);
+        log.Append(TestBatches.Create(2), 0);
+
         var path = Path.Combine(Dir, "00000000000000000000.log");
         var bytes = File.ReadAllBytes(path);
         var third = 2 * TestBatches.Create(2).Length;
@@ -259,8 +282,19 @@ public sealed class PartitionLogTests : IDisposable
         File.WriteAllBytes(path, bytes);
 
         await using var recovered = Open();
-        Assert.Equal(4, recovered.LogEndOffset);
-        Assert.Equal(third, new FileInfo(path).Length);
+        Assert.Equal(8, recovered.LogEndOffset);
+        Assert.Equal(bytes.Length, new FileInfo(path).Length);
+        using (var before = recovered.Read(0, 1 << 20, recovered.HighWatermark))
+        {
+            Assert.Equal([0L, 2], TestBatches.Parse(before.Records.Span).Select(h => h.BaseOffset));
+        }
+
+        using (var damaged = recovered.Read(4, 1 << 20, recovered.HighWatermark))
+        {
+            Assert.Equal(ErrorCode.CorruptMessage, damaged.Error);
+        }
+
+        Assert.Equal([6L], ReadAll(recovered, from: 6).Select(h => h.BaseOffset));
         GC.KeepAlive(log);
     }
 
