@@ -137,6 +137,9 @@ internal sealed partial class PartitionLog
         return null;
     }
 
+    /// <summary>The damaged ranges recovery kept in place, in every segment (see <see cref="DamagedRange"/>).</summary>
+    public IReadOnlyList<DamagedRange> DamagedRanges() => [.. _segments.SelectMany(s => s.DamagedRanges)];
+
     // Once per damaged position: the fetch is refused with CORRUPT_MESSAGE, the log says where and what.
     private void ReportDamagedRead(LogSegment segment, long fetchOffset, DamagedRange damage)
     {

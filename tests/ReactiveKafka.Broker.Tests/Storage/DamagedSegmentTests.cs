@@ -94,6 +94,29 @@ public sealed class DamagedSegmentTests : IDisposable
     }
 
     [Fact]
+    public async Task Reopen_DamageRecoveryDidNotWalkOver_FetchMeetingItGetsCorruptMessageNotGarbage()
+    {
+        // Intact indexes and a clean close: recovery walks only after the last index entry, so damage before it is
+        // met first by a fetch, which must refuse it rather than serve the bytes.
+        await FillAsync(segments: 3);
+        var first = Segments()[0];
+        var victim = Batches(first)[5];
+        Overwrite(first, victim.Position + RecordBatchHeader.BatchLengthOffset, [0x7f, 0x00, 0x00, 0x00]);
+
+        await using var log = Open();
+        Assert.Empty(log.DamagedRanges());
+
+        using (var before = log.Read(0, 1 << 20, log.HighWatermark))
+        {
+            Assert.Equal(ErrorCode.None, before.Error);
+            Assert.Equal(victim.Header.BaseOffset, TestBatches.Parse(before.Records.Span)[^1].LastOffset + 1);
+        }
+
+        using var damaged = log.Read(victim.Header.BaseOffset, 1 << 20, log.HighWatermark);
+        Assert.Equal(ErrorCode.CorruptMessage, damaged.Error);
+    }
+
+    [Fact]
     public async Task CleanClose_DamageAtTheEndOfTheLastSegment_KeptAndNewOffsetsFollowIt()
     {
         await FillAsync(segments: 2);
