@@ -16,10 +16,11 @@ internal interface IRequestHandler
     bool IsFlexibleResponse(short version);
 
     /// <summary>
-    /// Whether later requests of the same connection may be processed while this request's asynchronous part still
-    /// runs. False for almost every API: as in Kafka, a connection's next request waits until this one is done, so it
-    /// sees everything this one changed. A handler may answer true only when its whole state change is applied in its
-    /// synchronous part and the asynchronous part merely waits (a produce's durability wait, a fetch's long poll).
+    /// Whether later requests of the same connection that overlap too may be processed while this request's asynchronous
+    /// part still runs (a request that does not overlap waits for it regardless). False for almost every API: as in
+    /// Kafka, a connection's next request waits until this one is done, so it sees everything this one changed. A
+    /// handler may answer true only when its whole state change is applied in its synchronous part and the asynchronous
+    /// part merely waits (a produce's durability wait, a fetch's long poll).
     /// </summary>
     bool OverlapsLaterRequests { get; }
 

@@ -19,8 +19,10 @@ namespace ReactiveKafka.Broker.Network;
 /// after the earlier requests of its connection are done, so it sees everything they changed: the read loop does not
 /// take the next frame while a handler is still running. The one exception is a handler that declares
 /// <see cref="IRequestHandler.OverlapsLaterRequests"/>: its state change is made in its synchronous part, which runs in
-/// order, and only its wait (a produce's fsync, a fetch's long poll) overlaps later requests. Responses are always
-/// written in request order, whatever order their handlers finish in.</para>
+/// order, and only its wait (a produce's fsync, a fetch's long poll) overlaps the overlapping requests after it (so
+/// pipelined produces keep flowing). A request that does not overlap still waits for every earlier one, waits
+/// included: a ListOffsets behind an acks=all produce sees the high watermark that produce's fsync moved. Responses are
+/// always written in request order, whatever order their handlers finish in.</para>
 /// <para>At most <see cref="MaxPipelinedRequests"/> requests are in flight per connection, which bounds memory: the
 /// read loop stops reading until the writer catches up. A frame larger than the configured maximum, or one that
 /// cannot be parsed, closes the connection.</para>
@@ -36,6 +38,7 @@ internal sealed class ClientConnection
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _closed;
     private readonly ConnectionExpiry _expiry;
+    private readonly List<Task> _overlapping = [];
     private readonly Channel<PendingResponse> _responses = Channel.CreateBounded<PendingResponse>(
         new BoundedChannelOptions(MaxPipelinedRequests) { SingleReader = true, SingleWriter = true });
 
@@ -219,12 +222,28 @@ internal sealed class ClientConnection
                 body = ReadOnlyMemory<byte>.Empty;
             }
 
-            var response = Invoke(handler, context, body);
-            var waitForIt = !response.IsCompleted && !handler.OverlapsLaterRequests;
-            if (waitForIt)
+            var serial = !handler.OverlapsLaterRequests;
+            if (serial)
             {
-                // Awaited twice (here and by the write loop), so it must be backed by a task.
+                // What the overlapping requests before it are still waiting for (an fsync that moves the high watermark)
+                // is part of what this one must see, as it would after Kafka answered them.
+                await WaitForOverlappingAsync(token).ConfigureAwait(false);
+            }
+
+            var response = Invoke(handler, context, body);
+            var waitForIt = false;
+            if (!response.IsCompleted)
+            {
+                // Awaited twice (here, or by a later serial request, and by the write loop), so it must be backed by a task.
                 response = response.Preserve();
+                if (serial)
+                {
+                    waitForIt = true;
+                }
+                else
+                {
+                    TrackOverlapping(response.AsTask());
+                }
             }
 
             var pending = new PendingResponse(context, handler, response, frame);
@@ -255,6 +274,33 @@ internal sealed class ClientConnection
             {
                 ArrayPool<byte>.Shared.Return(frame);
             }
+        }
+    }
+
+    // Read loop only: the overlapping requests whose waits may still be running.
+    private void TrackOverlapping(Task response)
+    {
+        if (_overlapping.Count >= 16)
+        {
+            _overlapping.RemoveAll(t => t.IsCompleted);
+        }
+
+        _overlapping.Add(response);
+    }
+
+    private async ValueTask WaitForOverlappingAsync(CancellationToken token)
+    {
+        if (_overlapping.Count == 0)
+        {
+            return;
+        }
+
+        _overlapping.RemoveAll(t => t.IsCompleted);
+        if (_overlapping.Count > 0)
+        {
+            await Task.WhenAll(_overlapping).WaitAsync(token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            token.ThrowIfCancellationRequested();
+            _overlapping.Clear();
         }
     }
 

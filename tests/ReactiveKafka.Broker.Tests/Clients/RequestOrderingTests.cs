@@ -103,6 +103,48 @@ public sealed class RequestOrderingTests(BrokerFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task AcksAllProducesThenListOffsets_PipelinedOnOneSocket_ListOffsetsSeesTheirEnd()
+    {
+        // The produces overlap each other (only their fsync waits run on), but the ListOffsets behind them is processed
+        // once they are done, as Kafka would: the high watermark their fsync moved is what it reports.
+        var topic = BrokerFixture.NewTopic();
+        await fixture.CreateTopicAsync(topic, 1);
+        using var connection = await RawKafkaConnection.ConnectAsync(fixture.Broker.ListenEndPoint, Ct);
+        for (var round = 1; round <= 5; round++)
+        {
+            var frames = new List<byte[]>();
+            var produceIds = new List<int>();
+            for (var i = 0; i < 3; i++)
+            {
+                var (produce, id) = connection.Frame(new ProduceRequest
+                {
+                    Acks = -1,
+                    TimeoutMs = 30_000,
+                    TopicData = [new ProduceRequest.TopicProduceData { Name = topic, PartitionData = [new ProduceRequest.PartitionProduceData { Index = 0, Records = TestBatches.Create(2) }] }],
+                }, 7);
+                frames.Add(produce);
+                produceIds.Add(id);
+            }
+
+            var (list, listId) = connection.Frame(new ListOffsetsRequest
+            {
+                ReplicaId = -1,
+                Topics = [new ListOffsetsRequest.ListOffsetsTopic { Name = topic, Partitions = [new ListOffsetsRequest.ListOffsetsPartition { PartitionIndex = 0, Timestamp = -1 }] }],
+            }, 5);
+            await connection.SendAsync(Ct, [.. frames, list]);
+
+            foreach (var id in produceIds)
+            {
+                Assert.Equal(0, (await connection.ReceiveAsync<ProduceResponse>(id, 7, Ct)).Responses.Single().PartitionResponses.Single().ErrorCode);
+            }
+
+            var latest = (await connection.ReceiveAsync<ListOffsetsResponse>(listId, 5, Ct)).Topics.Single().Partitions.Single();
+            Assert.Equal(0, latest.ErrorCode);
+            Assert.Equal(round * 6L, latest.Offset);
+        }
+    }
+
+    [Fact]
     public async Task IncrementalAlterConfigsThenDescribeConfigs_ConfluentAdminWithoutWaiting_DescribeSeesTheChange()
     {
         var topic = BrokerFixture.NewTopic();
