@@ -151,6 +151,11 @@ public sealed class RequestOrderingTests(BrokerFixture fixture) : IClassFixture<
         await fixture.CreateTopicAsync(topic, 1);
         using var admin = fixture.NewAdmin();
         var resource = new ConfigResource { Type = ResourceType.Topic, Name = topic };
+
+        // Awaited once first: until it knows the controller, librdkafka queues admin requests and may send the second
+        // before the first (seen on this broker's wire: DescribeConfigs with the lower correlation id). Ordering after
+        // that is the broker's to keep.
+        await admin.DescribeConfigsAsync([resource]);
         for (var i = 1; i <= 10; i++)
         {
             // retention.ms rather than the flush.ms: how flush.ms is reported under the durable flush policy is
@@ -177,6 +182,9 @@ public sealed class RequestOrderingTests(BrokerFixture fixture) : IClassFixture<
         var group = BrokerFixture.NewGroup();
         using var admin = fixture.NewAdmin();
         var partition = new TopicPartition(topic, 0);
+
+        // Awaited once first, so that librdkafka knows the coordinator and sends the pairs below in call order.
+        await admin.ListConsumerGroupOffsetsAsync([new ConsumerGroupTopicPartitions(group, [partition])]);
         for (var offset = 1L; offset <= 10; offset++)
         {
             var alter = admin.AlterConsumerGroupOffsetsAsync([new ConsumerGroupTopicPartitionOffsets(group, [new TopicPartitionOffset(partition, offset)])]);
