@@ -48,8 +48,21 @@ internal sealed record LogConfig
     /// <summary><c>message.timestamp.type</c>.</summary>
     public TimestampType MessageTimestampType { get; init; } = TimestampType.CreateTime;
 
-    /// <summary><c>cleanup.policy</c>: stored and described; only <c>delete</c> is enforced (no compaction).</summary>
+    /// <summary>
+    /// <c>cleanup.policy</c>: a comma-separated list of <c>delete</c> (retention by time and size, DeleteRecords) and
+    /// <c>compact</c> (the log cleaner keeps the latest record per key).
+    /// </summary>
     public string CleanupPolicy { get; init; } = "delete";
+
+    /// <summary>
+    /// Whether <see cref="CleanupPolicy"/> contains <c>delete</c>: only then do <c>retention.ms</c> and
+    /// <c>retention.bytes</c> delete segments and DeleteRecords move the log start, as in Kafka. A
+    /// <c>compact</c>-only topic never loses a key's latest record to age or size.
+    /// </summary>
+    public bool Delete => HasPolicy("delete");
+
+    /// <summary>Whether <see cref="CleanupPolicy"/> contains <c>compact</c>.</summary>
+    public bool Compact => HasPolicy("compact");
 
     /// <summary>Accepted Kafka configs that are stored but have no effect here, by name.</summary>
     public IReadOnlyDictionary<string, string> UnenforcedConfigs { get; init; } =
@@ -75,4 +88,17 @@ internal sealed record LogConfig
     public IReadOnlyDictionary<string, string> ToTopicConfigs() => TopicConfigDefinitions.Render(this);
 
     internal static string FormatLong(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private bool HasPolicy(string policy)
+    {
+        foreach (var range in CleanupPolicy.AsSpan().Split(','))
+        {
+            if (CleanupPolicy.AsSpan()[range].Trim().SequenceEqual(policy))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 }
