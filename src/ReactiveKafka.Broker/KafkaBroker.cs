@@ -47,6 +47,9 @@ public sealed class KafkaBroker : IAsyncDisposable
     /// <summary>Fault injection for tests: off unless turned on.</summary>
     public BrokerFaults Faults => _context.Faults;
 
+    /// <summary>Topics and their logs (tests and the benchmarks look inside).</summary>
+    internal TopicStore Topics => _context.Topics;
+
     /// <summary>The number of open client connections.</summary>
     public int ConnectionCount => _listener.ConnectionCount;
 
@@ -66,7 +69,13 @@ public sealed class KafkaBroker : IAsyncDisposable
         var clusterId = BrokerMetadataFile.LoadOrCreateClusterId(options.DataDirectory, options.ClusterId, options.NodeId);
         BrokerOptions.TryParseEndpoint(options.Listener, out var endpoint);
 
-        var topics = await Task.Run(() => TopicStore.Open(options.DataDirectory, ToLogConfig(options), options.TimeProvider, loggerFactory, options.DefaultPartitions, options.RetentionCheckInterval), cancellationToken).ConfigureAwait(false);
+        var cleaner = new Storage.Cleaning.CleanerOptions
+        {
+            DedupeBufferSize = options.CleanerDedupeBufferSize,
+            MaxIoBytesPerSecond = options.CleanerIoMaxBytesPerSecond ?? double.PositiveInfinity,
+            Backoff = options.CleanerBackoff,
+        };
+        var topics = await Task.Run(() => TopicStore.Open(options.DataDirectory, ToLogConfig(options), options.TimeProvider, loggerFactory, options.DefaultPartitions, options.RetentionCheckInterval, cleaner), cancellationToken).ConfigureAwait(false);
         GroupCoordinator? groups = null;
         try
         {

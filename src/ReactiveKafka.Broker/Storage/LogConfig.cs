@@ -10,7 +10,7 @@ namespace ReactiveKafka.Broker.Storage;
 /// <remarks>
 /// <see cref="FromTopicConfigs"/> maps Kafka config names onto this record and
 /// <see cref="ToTopicConfigs"/> renders it back for DescribeConfigs. Configs Kafka accepts but this
-/// broker does not enforce (compaction, replication, throttles) are validated and stored verbatim in
+/// broker does not enforce (replication, throttles, timestamp bounds) are validated and stored verbatim in
 /// <see cref="UnenforcedConfigs"/> so clients that set them are not refused.
 /// </remarks>
 internal sealed record LogConfig
@@ -63,6 +63,27 @@ internal sealed record LogConfig
 
     /// <summary>Whether <see cref="CleanupPolicy"/> contains <c>compact</c>.</summary>
     public bool Compact => HasPolicy("compact");
+
+    /// <summary><c>min.cleanable.dirty.ratio</c>: the cleaner takes a log once this share of its cleanable bytes is dirty.</summary>
+    public double MinCleanableDirtyRatio { get; init; } = 0.5;
+
+    /// <summary><c>min.compaction.lag.ms</c>: a record stays uncompacted at least this long after it was written.</summary>
+    public long MinCompactionLagMs { get; init; }
+
+    /// <summary><c>max.compaction.lag.ms</c>: a dirty record is compacted at the latest this long after it was written.</summary>
+    public long MaxCompactionLagMs { get; init; } = long.MaxValue;
+
+    /// <summary><c>delete.retention.ms</c>: a tombstone survives at least this long after the cleaner first passed it.</summary>
+    public long DeleteRetentionMs { get; init; } = TimeSpan.FromDays(1).Ticks / TimeSpan.TicksPerMillisecond;
+
+    /// <summary><c>segment.index.bytes</c>: bounds the index entries of one segment the cleaner groups (indexes are in memory here, so appends do not roll on it).</summary>
+    public int SegmentIndexBytes { get; init; } = 10 * 1024 * 1024;
+
+    /// <summary>
+    /// The age at which the active segment rolls: <c>segment.ms</c>, or <c>max.compaction.lag.ms</c> when that is
+    /// smaller on a compacted topic, since the cleaner never touches the active segment (Kafka's <c>maxSegmentMs</c>).
+    /// </summary>
+    public long RollMs => Compact && MaxCompactionLagMs > 0 ? Math.Min(MaxCompactionLagMs, SegmentMs) : SegmentMs;
 
     /// <summary>Accepted Kafka configs that are stored but have no effect here, by name.</summary>
     public IReadOnlyDictionary<string, string> UnenforcedConfigs { get; init; } =

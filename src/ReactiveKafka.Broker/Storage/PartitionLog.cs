@@ -75,6 +75,7 @@ internal sealed partial class PartitionLog : IAsyncDisposable
     /// <summary>
     /// Opens (creating if needed) the log in <paramref name="directory"/> and recovers it:
     /// <list type="number">
+    /// <item>(pass 0) roll back or complete a log cleaner's segment swap that a crash interrupted;</item>
     /// <item>find the segments (<c>*.log</c> with 20-digit names; stray temp files are removed);</item>
     /// <item>re-validate (CRC) everything after the recovery point — the tail of the segment it
     /// names and any later segment — truncating at the first torn or corrupt batch and dropping
@@ -88,6 +89,9 @@ internal sealed partial class PartitionLog : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(config);
         System.IO.Directory.CreateDirectory(directory);
+
+        // Pass 0: roll back an unfinished clean, complete an interrupted segment swap (see Cleaning.SegmentSwap).
+        Cleaning.SegmentSwap.RecoverInterrupted(directory, logger);
 
         // Pass 1: find the segments.
         foreach (var temp in System.IO.Directory.EnumerateFiles(directory, "*.tmp"))
