@@ -21,7 +21,9 @@ internal sealed partial class PartitionLog
     /// Reads stay within one segment; the next fetch continues in the next one. The first batch may
     /// start before <paramref name="fetchOffset"/>: clients skip the records below it.
     /// OFFSET_OUT_OF_RANGE when <paramref name="fetchOffset"/> is below
-    /// <see cref="LogStartOffset"/> or above <see cref="LogEndOffset"/>.
+    /// <see cref="LogStartOffset"/> or above <see cref="LogEndOffset"/>. Batches that compaction emptied of records are
+    /// skipped when nothing with records follows them in the read: librdkafka takes a fetch that yields no record for a
+    /// too-small fetch size, and after about ten of them fails the partition with MSG_SIZE_TOO_LARGE.
     /// </summary>
     public ReadResult Read(long fetchOffset, int maxBytes, long maxOffsetExclusive, bool minOneBatch = true)
     {
@@ -46,7 +48,8 @@ internal sealed partial class PartitionLog
             }
 
             var retry = false;
-            for (var i = FloorSegment(segments, fetchOffset); i < segments.Length; i++)
+            var offset = fetchOffset;
+            for (var i = FloorSegment(segments, offset); i < segments.Length; i++)
             {
                 var segment = segments[i];
                 if (!segment.TryAcquire())
@@ -57,15 +60,31 @@ internal sealed partial class PartitionLog
 
                 long position;
                 int length;
+                bool recordless;
+                long lastOffset;
                 try
                 {
-                    position = segment.FindPosition(fetchOffset);
-                    length = position >= 0 ? MeasureBatches(segment, position, maxBytes, limit, minOneBatch) : 0;
+                    position = segment.FindPosition(offset);
+                    (length, recordless, lastOffset) = position >= 0 ? MeasureBatches(segment, position, maxBytes, limit, minOneBatch) : (0, false, -1);
                 }
                 catch
                 {
                     segment.Release();
                     throw;
+                }
+
+                if (length > 0 && recordless)
+                {
+                    // Only empty batches left by compaction: read on after them, in this segment or the next.
+                    segment.Release();
+                    offset = lastOffset + 1;
+                    if (offset >= limit)
+                    {
+                        return new ReadResult(ErrorCode.None, hw, start, end);
+                    }
+
+                    i--;
+                    continue;
                 }
 
                 if (length > 0)
@@ -105,23 +124,40 @@ internal sealed partial class PartitionLog
         }
 
         var hw = HighWatermark;
-        foreach (var segment in _segments)
+        while (!_closed)
         {
-            if (segment.MaxTimestamp < timestampMs || !segment.TryAcquire())
+            var segments = _segments;
+            var replaced = false;
+            foreach (var segment in segments)
             {
-                continue;
-            }
-
-            try
-            {
-                if (segment.FindOffsetByTimestamp(timestampMs) is { } offset)
+                if (segment.MaxTimestamp < timestampMs)
                 {
-                    return offset < hw ? Math.Max(offset, LogStartOffset) : null;
+                    continue;
+                }
+
+                if (!segment.TryAcquire())
+                {
+                    // Deleted or replaced by a cleaned segment meanwhile: skipping it could answer a later offset.
+                    replaced = true;
+                    break;
+                }
+
+                try
+                {
+                    if (segment.FindOffsetByTimestamp(timestampMs) is { } offset)
+                    {
+                        return offset < hw ? Math.Max(offset, LogStartOffset) : null;
+                    }
+                }
+                finally
+                {
+                    segment.Release();
                 }
             }
-            finally
+
+            if (!replaced)
             {
-                segment.Release();
+                return null;
             }
         }
 
@@ -151,11 +187,14 @@ internal sealed partial class PartitionLog
 
     // The length of the whole batches from position: walks the batch headers, reading the file in small chunks so
     // that many small batches cost few reads and a large batch costs one chunk, never its size in memory.
-    private static int MeasureBatches(LogSegment segment, long position, int maxBytes, long limit, bool minOneBatch)
+    // Also says whether none of those batches holds a record, and the last offset they cover.
+    private static (int Length, bool Recordless, long LastOffset) MeasureBatches(LogSegment segment, long position, int maxBytes, long limit, bool minOneBatch)
     {
         const int ChunkSize = 8 * 1024;
         Span<byte> chunk = stackalloc byte[ChunkSize];
         long used = 0;
+        var recordless = true;
+        var lastOffset = -1L;
         while (true)
         {
             var read = segment.Read(position + used, chunk);
@@ -167,11 +206,13 @@ internal sealed partial class PartitionLog
                 if (total < RecordBatchHeader.Size || !fits || position + used + total > segment.Size || used + total > int.MaxValue)
                 {
                     // A size below a header is a corrupt batch: serve what came before it, never loop on it.
-                    return (int)used;
+                    return ((int)used, recordless, lastOffset);
                 }
 
                 used += total;
                 walked += total;
+                recordless &= header.RecordCount == 0;
+                lastOffset = header.LastOffset;
                 if (walked > read - RecordBatchHeader.Size)
                 {
                     break;
@@ -180,7 +221,7 @@ internal sealed partial class PartitionLog
 
             if (walked == 0)
             {
-                return (int)used;
+                return ((int)used, recordless, lastOffset);
             }
         }
     }

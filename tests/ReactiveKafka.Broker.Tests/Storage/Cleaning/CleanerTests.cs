@@ -128,6 +128,23 @@ public sealed class CleanerTests : IDisposable
         Assert.Equal(Compacted(before, activeBase), after);
     }
 
+    [Fact]
+    public async Task Read_AtSegmentsLeftWithOnlyEmptyBatches_ServesTheNextRecords()
+    {
+        await using var log = Open();
+        Fill(log, keys: 1, rounds: 2000, prefix: "same");
+        Fill(log, keys: 1, rounds: 400, start: 5000, prefix: "filler"); // More than a segment: "same0" is all inactive.
+        CleanUntilIdle(Cleaner(log));
+        var latest = KeyedBatches.ReadAll(log).Records.Single(r => r.Key == "same0");
+        Assert.Equal(1999, latest.Offset);
+
+        using var read = log.Read(0, 1 << 20, log.HighWatermark);
+
+        var batches = RecordBatchReader.ReadAll(read.Records);
+        Assert.Contains(batches, b => b.Records.Count > 0);
+        Assert.Equal(1999, batches.SelectMany(b => b.Records).First().Offset);
+    }
+
     [Theory]
     [InlineData(CompressionType.Gzip)]
     [InlineData(CompressionType.Snappy)]
