@@ -20,9 +20,11 @@ internal sealed record ServerArguments
           --segment-bytes N           roll segments at this size (default 1073741824)
           --retention-ms N            delete segments older than this; -1 keeps forever (default 604800000)
           --retention-bytes N         keep at most this many bytes per partition; -1 for no limit (default -1)
-          --cleaner-dedupe-buffer-bytes N  most memory of the log cleaner's offset map (default 134217728)
-          --cleaner-io-max-bytes-per-second N  log cleaner I/O limit; -1 for none (default -1)
-          --cleaner-backoff-ms N      log cleaner sleep when nothing is dirty (default 15000)
+          --cleaner-dedupe-buffer-bytes N
+                                      most memory of the compaction offset map, 24 bytes a key (default 134217728)
+          --cleaner-io-max-bytes-per-second N
+                                      log cleaner read+write limit; -1 for none (default -1)
+          --cleaner-backoff-ms N      log cleaner sleep when no compacted topic is dirty (default 15000)
           --flush durable|interval|os when data is fsync'd (default durable: acks=all survives kill -9)
           --flush-interval-ms N       fsync interval for --flush interval (default 1000)
           --max-request-bytes N       largest request accepted (default 104857600)

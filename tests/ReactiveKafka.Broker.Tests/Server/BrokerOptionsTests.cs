@@ -24,6 +24,10 @@ public sealed class BrokerOptionsTests
         { nameof(BrokerOptions.MaxMessageBytes), o => o with { MaxMessageBytes = int.MaxValue } },
         { nameof(BrokerOptions.MaxConnections), o => o with { MaxConnections = 0 } },
         { nameof(BrokerOptions.GroupInitialRebalanceDelay), o => o with { GroupInitialRebalanceDelay = TimeSpan.FromSeconds(-1) } },
+        { nameof(BrokerOptions.CleanerDedupeBufferSize), o => o with { CleanerDedupeBufferSize = 100 } },
+        { nameof(BrokerOptions.CleanerIoMaxBytesPerSecond), o => o with { CleanerIoMaxBytesPerSecond = 0 } },
+        { nameof(BrokerOptions.CleanerIoMaxBytesPerSecond), o => o with { CleanerIoMaxBytesPerSecond = double.NaN } },
+        { nameof(BrokerOptions.CleanerBackoff), o => o with { CleanerBackoff = TimeSpan.Zero } },
     };
 
     [Theory]
