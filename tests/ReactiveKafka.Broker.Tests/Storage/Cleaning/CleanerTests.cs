@@ -224,6 +224,19 @@ public sealed class CleanerTests : IDisposable
     }
 
     [Fact]
+    public async Task Append_ActiveSegmentOlderThanMaxCompactionLag_Rolls()
+    {
+        await using var log = Open(Compact with { MaxCompactionLagMs = 1000 });
+        log.Append(KeyedBatches.One("a", "1"), appendTimeMs: 10_000);
+        log.Append(KeyedBatches.One("a", "2"), appendTimeMs: 10_900);
+        Assert.Equal(1, log.SegmentCount);
+
+        log.Append(KeyedBatches.One("a", "3"), appendTimeMs: 11_001);
+
+        Assert.Equal(2, log.SegmentCount);
+    }
+
+    [Fact]
     public async Task Append_KeylessRecordOnCompactedTopic_InvalidRecord()
     {
         await using var log = Open();
