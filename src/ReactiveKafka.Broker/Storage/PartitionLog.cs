@@ -10,9 +10,10 @@ namespace ReactiveKafka.Broker.Storage;
 /// <remarks>
 /// <para>On disk, <c>&lt;data&gt;/&lt;topic&gt;-&lt;partition&gt;/</c> holds the segments
 /// (<c>&lt;20-digit base offset&gt;.log|.index|.timeindex</c>) and two checkpoints (see
-/// <see cref="CheckpointFile"/>): the recovery point and the log start offset.</para>
+/// <see cref="CheckpointFile"/>): the recovery point and the log start offset; a compacted topic's also holds the
+/// cleaner's <see cref="Cleaning.CleanerCheckpoint"/>.</para>
 /// <para>Thread-safety: every method is safe to call concurrently. Appends and structural changes
-/// (roll, retention, DeleteRecords, config updates, close) are serialized by one write lock — one
+/// (roll, retention, DeleteRecords, the cleaner's segment swap, config updates, close) are serialized by one write lock — one
 /// writer at a time, held for the buffered write only, never for an fsync (except a config change
 /// that turns on <see cref="FlushPolicy.Durable"/>, and close). Reads take no lock: they use an
 /// immutable snapshot of the segment list and reference-count the segment they read, so a segment
