@@ -23,6 +23,11 @@ internal sealed record ServerArguments
           --segment-bytes N           roll segments at this size (default 1073741824)
           --retention-ms N            delete segments older than this; -1 keeps forever (default 604800000)
           --retention-bytes N         keep at most this many bytes per partition; -1 for no limit (default -1)
+          --cleaner-dedupe-buffer-bytes N
+                                      most memory of the compaction offset map, 24 bytes a key (default 134217728)
+          --cleaner-io-max-bytes-per-second N
+                                      log cleaner read+write limit; -1 for none (default -1)
+          --cleaner-backoff-ms N      log cleaner sleep when no compacted topic is dirty (default 15000)
           --flush durable|interval|os when data is fsync'd (default durable: acks=all survives kill -9)
           --flush-interval-ms N       fsync interval for --flush interval (default 1000)
           --max-request-bytes N       largest request accepted (default 104857600)
@@ -61,6 +66,12 @@ internal sealed record ServerArguments
     public long RetentionMs { get; init; } = (long)TimeSpan.FromDays(7).TotalMilliseconds;
 
     public long RetentionBytes { get; init; } = -1;
+
+    public long CleanerDedupeBufferBytes { get; init; } = 128L * 1024 * 1024;
+
+    public long CleanerIoMaxBytesPerSecond { get; init; } = -1;
+
+    public long CleanerBackoffMs { get; init; } = 15_000;
 
     public BrokerFlushPolicy Flush { get; init; } = BrokerFlushPolicy.Durable;
 
@@ -104,6 +115,9 @@ internal sealed record ServerArguments
                 "--segment-bytes" => result with { SegmentBytes = Int() },
                 "--retention-ms" => result with { RetentionMs = Long() },
                 "--retention-bytes" => result with { RetentionBytes = Long() },
+                "--cleaner-dedupe-buffer-bytes" => result with { CleanerDedupeBufferBytes = Long() },
+                "--cleaner-io-max-bytes-per-second" => result with { CleanerIoMaxBytesPerSecond = Long() },
+                "--cleaner-backoff-ms" => result with { CleanerBackoffMs = Long() },
                 "--flush" => result with { Flush = ParseFlush(Value()) },
                 "--flush-interval-ms" => result with { FlushIntervalMs = Int() },
                 "--max-request-bytes" => result with { MaxRequestBytes = Int() },
@@ -159,6 +173,9 @@ internal sealed record ServerArguments
         SegmentBytes = SegmentBytes,
         Retention = RetentionMs < 0 ? null : TimeSpan.FromMilliseconds(RetentionMs),
         RetentionBytes = RetentionBytes < 0 ? null : RetentionBytes,
+        CleanerDedupeBufferSize = CleanerDedupeBufferBytes,
+        CleanerIoMaxBytesPerSecond = CleanerIoMaxBytesPerSecond < 0 ? null : CleanerIoMaxBytesPerSecond,
+        CleanerBackoff = TimeSpan.FromMilliseconds(CleanerBackoffMs),
         FlushPolicy = Flush,
         FlushInterval = TimeSpan.FromMilliseconds(FlushIntervalMs),
         MaxRequestSize = MaxRequestBytes,

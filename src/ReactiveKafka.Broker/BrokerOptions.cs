@@ -49,6 +49,19 @@ public sealed record BrokerOptions
     /// <summary>How often retention is applied. Default 5 minutes, like Kafka's <c>log.retention.check.interval.ms</c>.</summary>
     public TimeSpan RetentionCheckInterval { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// The most memory the log cleaner's offset map takes for one clean of a compacted topic
+    /// (<c>log.cleaner.dedupe.buffer.size</c>; 24 bytes per key). A clean allocates only what its dirty records can
+    /// need, up to this; more keys are cleaned over several rounds. Default 128 MiB, as Kafka.
+    /// </summary>
+    public long CleanerDedupeBufferSize { get; init; } = 128L * 1024 * 1024;
+
+    /// <summary>The log cleaner's I/O limit, reads plus writes (<c>log.cleaner.io.max.bytes.per.second</c>); null for none (the default).</summary>
+    public double? CleanerIoMaxBytesPerSecond { get; init; }
+
+    /// <summary>How long the log cleaner sleeps when no compacted topic needs cleaning (<c>log.cleaner.backoff.ms</c>). Default 15 s.</summary>
+    public TimeSpan CleanerBackoff { get; init; } = TimeSpan.FromSeconds(15);
+
     /// <summary>When appended data is forced to disk. Default <see cref="BrokerFlushPolicy.Durable"/>.</summary>
     public BrokerFlushPolicy FlushPolicy { get; init; } = BrokerFlushPolicy.Durable;
 
@@ -154,6 +167,21 @@ public sealed record BrokerOptions
         if (RetentionCheckInterval <= TimeSpan.Zero)
         {
             throw Invalid(nameof(RetentionCheckInterval), $"must be positive, was {RetentionCheckInterval}.");
+        }
+
+        if (CleanerDedupeBufferSize < 1024)
+        {
+            throw Invalid(nameof(CleanerDedupeBufferSize), $"must be at least 1024 bytes, was {CleanerDedupeBufferSize}.");
+        }
+
+        if (CleanerIoMaxBytesPerSecond is { } cleanerRate && !(cleanerRate > 0))
+        {
+            throw Invalid(nameof(CleanerIoMaxBytesPerSecond), $"must be positive or null (no limit), was {cleanerRate}.");
+        }
+
+        if (CleanerBackoff <= TimeSpan.Zero)
+        {
+            throw Invalid(nameof(CleanerBackoff), $"must be positive, was {CleanerBackoff}.");
         }
 
         if (!Enum.IsDefined(FlushPolicy))

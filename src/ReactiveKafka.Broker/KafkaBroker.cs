@@ -49,6 +49,9 @@ public sealed class KafkaBroker : IAsyncDisposable
     /// <summary>Fault injection for tests: off unless turned on.</summary>
     public BrokerFaults Faults => _context.Faults;
 
+    /// <summary>Topics and their logs (tests and the benchmarks look inside).</summary>
+    internal TopicStore Topics => _context.Topics;
+
     /// <summary>The number of open client connections.</summary>
     public int ConnectionCount => _listener.ConnectionCount;
 
@@ -75,6 +78,12 @@ public sealed class KafkaBroker : IAsyncDisposable
         var socket = ListenSocket.Bind(endpoint);
         DataDirectoryLock? dataLock = null;
         TopicStore? topics = null;
+        var cleaner = new Storage.Cleaning.CleanerOptions
+        {
+            DedupeBufferSize = options.CleanerDedupeBufferSize,
+            MaxIoBytesPerSecond = options.CleanerIoMaxBytesPerSecond ?? double.PositiveInfinity,
+            Backoff = options.CleanerBackoff,
+        };
         GroupCoordinator? groups = null;
         try
         {
@@ -83,7 +92,7 @@ public sealed class KafkaBroker : IAsyncDisposable
             try
             {
                 clusterId = BrokerMetadataFile.LoadOrCreateClusterId(options.DataDirectory, options.ClusterId, options.NodeId);
-                topics = await Task.Run(() => TopicStore.Open(options.DataDirectory, ToLogConfig(options), options.TimeProvider, loggerFactory, options.DefaultPartitions, options.RetentionCheckInterval), cancellationToken).ConfigureAwait(false);
+                topics = await Task.Run(() => TopicStore.Open(options.DataDirectory, ToLogConfig(options), options.TimeProvider, loggerFactory, options.DefaultPartitions, options.RetentionCheckInterval, cleaner), cancellationToken).ConfigureAwait(false);
                 groups = GroupCoordinator.Open(
                     options.DataDirectory,
                     new GroupCoordinatorOptions { InitialRebalanceDelay = options.GroupInitialRebalanceDelay },

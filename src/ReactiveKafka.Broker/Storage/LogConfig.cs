@@ -10,7 +10,7 @@ namespace ReactiveKafka.Broker.Storage;
 /// <remarks>
 /// <see cref="FromTopicConfigs"/> maps Kafka config names onto this record and
 /// <see cref="ToTopicConfigs"/> renders it back for DescribeConfigs. Configs Kafka accepts but this
-/// broker does not enforce (compaction, replication, throttles) are validated and stored verbatim in
+/// broker does not enforce (replication, throttles, timestamp bounds) are validated and stored verbatim in
 /// <see cref="UnenforcedConfigs"/> so clients that set them are not refused.
 /// </remarks>
 internal sealed record LogConfig
@@ -48,8 +48,42 @@ internal sealed record LogConfig
     /// <summary><c>message.timestamp.type</c>.</summary>
     public TimestampType MessageTimestampType { get; init; } = TimestampType.CreateTime;
 
-    /// <summary><c>cleanup.policy</c>: stored and described; only <c>delete</c> is enforced (no compaction).</summary>
+    /// <summary>
+    /// <c>cleanup.policy</c>: a comma-separated list of <c>delete</c> (retention by time and size, DeleteRecords) and
+    /// <c>compact</c> (the log cleaner keeps the latest record per key).
+    /// </summary>
     public string CleanupPolicy { get; init; } = "delete";
+
+    /// <summary>
+    /// Whether <see cref="CleanupPolicy"/> contains <c>delete</c>: only then do <c>retention.ms</c> and
+    /// <c>retention.bytes</c> delete segments and DeleteRecords move the log start, as in Kafka. A
+    /// <c>compact</c>-only topic never loses a key's latest record to age or size.
+    /// </summary>
+    public bool Delete => HasPolicy("delete");
+
+    /// <summary>Whether <see cref="CleanupPolicy"/> contains <c>compact</c>.</summary>
+    public bool Compact => HasPolicy("compact");
+
+    /// <summary><c>min.cleanable.dirty.ratio</c>: the cleaner takes a log once this share of its cleanable bytes is dirty.</summary>
+    public double MinCleanableDirtyRatio { get; init; } = 0.5;
+
+    /// <summary><c>min.compaction.lag.ms</c>: a record stays uncompacted at least this long after it was written.</summary>
+    public long MinCompactionLagMs { get; init; }
+
+    /// <summary><c>max.compaction.lag.ms</c>: a dirty record is compacted at the latest this long after it was written.</summary>
+    public long MaxCompactionLagMs { get; init; } = long.MaxValue;
+
+    /// <summary><c>delete.retention.ms</c>: a tombstone survives at least this long after the cleaner first passed it.</summary>
+    public long DeleteRetentionMs { get; init; } = TimeSpan.FromDays(1).Ticks / TimeSpan.TicksPerMillisecond;
+
+    /// <summary><c>segment.index.bytes</c>: bounds the index entries of one segment the cleaner groups (indexes are in memory here, so appends do not roll on it).</summary>
+    public int SegmentIndexBytes { get; init; } = 10 * 1024 * 1024;
+
+    /// <summary>
+    /// The age at which the active segment rolls: <c>segment.ms</c>, or <c>max.compaction.lag.ms</c> when that is
+    /// smaller on a compacted topic, since the cleaner never touches the active segment (Kafka's <c>maxSegmentMs</c>).
+    /// </summary>
+    public long RollMs => Compact && MaxCompactionLagMs > 0 ? Math.Min(MaxCompactionLagMs, SegmentMs) : SegmentMs;
 
     /// <summary>Accepted Kafka configs that are stored but have no effect here, by name.</summary>
     public IReadOnlyDictionary<string, string> UnenforcedConfigs { get; init; } =
@@ -75,4 +109,17 @@ internal sealed record LogConfig
     public IReadOnlyDictionary<string, string> ToTopicConfigs() => TopicConfigDefinitions.Render(this);
 
     internal static string FormatLong(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private bool HasPolicy(string policy)
+    {
+        foreach (var range in CleanupPolicy.AsSpan().Split(','))
+        {
+            if (CleanupPolicy.AsSpan()[range].Trim().SequenceEqual(policy))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 }

@@ -32,6 +32,7 @@ internal sealed partial class LogSegment
     public const string TimeIndexExtension = ".timeindex";
 
     private readonly SafeFileHandle _handle;
+    private readonly string _stem;
     private OffsetIndex _index = OffsetIndex.CreateEmpty();
     private TimeIndex _timeIndex = TimeIndex.CreateEmpty();
     private long _size;
@@ -43,13 +44,11 @@ internal sealed partial class LogSegment
     private int _references = 1;
     private volatile bool _deleteWhenReleased;
 
-    private LogSegment(string directory, long baseOffset, SafeFileHandle handle, long size, int indexIntervalBytes)
+    private LogSegment(string directory, long baseOffset, SafeFileHandle handle, long size, int indexIntervalBytes, string suffix = "")
     {
         BaseOffset = baseOffset;
-        var stem = Path.Combine(directory, FileStem(baseOffset));
-        LogPath = stem + LogExtension;
-        IndexPath = stem + IndexExtension;
-        TimeIndexPath = stem + TimeIndexExtension;
+        _stem = Path.Combine(directory, FileStem(baseOffset));
+        SetPaths(suffix);
         _handle = handle;
         _size = size;
         _flushedSize = size;
@@ -60,14 +59,14 @@ internal sealed partial class LogSegment
     /// <summary>The first offset this segment may hold (its file name).</summary>
     public long BaseOffset { get; }
 
-    /// <summary>Path of the <c>.log</c> file.</summary>
-    public string LogPath { get; }
+    /// <summary>Path of the <c>.log</c> file (with a cleaner's suffix while it is being swapped in or out).</summary>
+    public string LogPath { get; private set; } = "";
 
     /// <summary>Path of the <c>.index</c> file.</summary>
-    public string IndexPath { get; }
+    public string IndexPath { get; private set; } = "";
 
     /// <summary>Path of the <c>.timeindex</c> file.</summary>
-    public string TimeIndexPath { get; }
+    public string TimeIndexPath { get; private set; } = "";
 
     /// <summary>Bytes of whole batches in the log file.</summary>
     public long Size => Volatile.Read(ref _size);

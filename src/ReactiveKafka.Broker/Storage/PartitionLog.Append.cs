@@ -23,7 +23,7 @@ internal sealed partial class PartitionLog
     /// and the file write run under it. In Durable mode the records are not yet on disk when this
     /// returns: await <see cref="WaitForDurableAsync"/> with <c>LastOffset + 1</c> before
     /// acknowledging. Errors: CORRUPT_MESSAGE (framing or CRC), UNSUPPORTED_FOR_MESSAGE_FORMAT
-    /// (magic &lt; 2), INVALID_RECORD (a batch without records), MESSAGE_TOO_LARGE (one batch over
+    /// (magic &lt; 2), INVALID_RECORD (a batch without records, or a keyless record on a compacted topic), MESSAGE_TOO_LARGE (one batch over
     /// max.message.bytes), RECORD_LIST_TOO_LARGE (the whole set over segment.bytes),
     /// KAFKA_STORAGE_ERROR (I/O), NOT_LEADER_OR_FOLLOWER (the log is closed).
     /// </remarks>
@@ -31,7 +31,8 @@ internal sealed partial class PartitionLog
     {
         var config = _config;
         var source = records.Span;
-        if (Validate(source, config) is { } invalid)
+        // A compacted topic also needs a key on every record (Kafka's LogValidator.validateKey).
+        if ((Validate(source, config) ?? (config.Compact ? Cleaning.KeyedRecordValidator.FindKeyless(records, Name) : null)) is { } invalid)
         {
             return invalid with { LogStartOffset = LogStartOffset };
         }
@@ -178,7 +179,8 @@ internal sealed partial class PartitionLog
     }
 
     // Write lock held. Never rolls an empty segment; rolls when the append would overflow
-    // segment.bytes, when the segment is older than segment.ms, or when relative offsets would
+    // segment.bytes, when the segment is older than segment.ms (or a compacted topic's smaller
+    // max.compaction.lag.ms: the cleaner never touches the active segment), or when relative offsets would
     // overflow the 32-bit index entries.
     private void RollIfNeeded(int incomingBytes, long lastOffset, long nowMs, LogConfig config)
     {
@@ -189,7 +191,7 @@ internal sealed partial class PartitionLog
         }
 
         var full = active.Size + incomingBytes > config.SegmentBytes;
-        var old = active.RollingTimestampMs >= 0 && nowMs - active.RollingTimestampMs > config.SegmentMs;
+        var old = active.RollingTimestampMs >= 0 && nowMs - active.RollingTimestampMs > config.RollMs;
         var overflow = lastOffset - active.BaseOffset > int.MaxValue;
         if (!full && !old && !overflow)
         {

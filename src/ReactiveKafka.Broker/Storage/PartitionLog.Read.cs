@@ -24,7 +24,9 @@ internal sealed partial class PartitionLog
     /// OFFSET_OUT_OF_RANGE when <paramref name="fetchOffset"/> is below
     /// <see cref="LogStartOffset"/> or above <see cref="LogEndOffset"/>; CORRUPT_MESSAGE when it lies in damaged bytes
     /// (see <see cref="DamagedRange"/>): the batches before them are served, the consumer is told at the first damaged
-    /// offset, and those after them are served to a fetch past the damage.
+    /// offset, and those after them are served to a fetch past the damage. Batches that compaction emptied of records are
+    /// skipped when nothing with records follows them in the read: librdkafka takes a fetch that yields no record for a
+    /// too-small fetch size, and after about ten of them fails the partition with MSG_SIZE_TOO_LARGE.
     /// </summary>
     public ReadResult Read(long fetchOffset, int maxBytes, long maxOffsetExclusive, bool minOneBatch = true)
     {
@@ -49,7 +51,8 @@ internal sealed partial class PartitionLog
             }
 
             var retry = false;
-            for (var i = FloorSegment(segments, fetchOffset); i < segments.Length; i++)
+            var offset = fetchOffset;
+            for (var i = FloorSegment(segments, offset); i < segments.Length; i++)
             {
                 var segment = segments[i];
                 if (!segment.TryAcquire())
@@ -60,21 +63,37 @@ internal sealed partial class PartitionLog
 
                 long position;
                 int length;
+                bool recordless;
+                long lastOffset;
                 try
                 {
-                    position = segment.FindPosition(fetchOffset, out var damage);
+                    position = segment.FindPosition(offset, out var damage);
                     if (position == LogSegment.Damaged)
                     {
-                        ReportDamagedRead(segment, fetchOffset, damage);
+                        ReportDamagedRead(segment, offset, damage);
                         return new ReadResult(ErrorCode.CorruptMessage, hw, start, end);
                     }
 
-                    length = position >= 0 ? MeasureBatches(segment, position, maxBytes, limit, minOneBatch) : 0;
+                    (length, recordless, lastOffset) = position >= 0 ? MeasureBatches(segment, position, maxBytes, limit, minOneBatch) : (0, false, -1);
                 }
                 catch
                 {
                     segment.Release();
                     throw;
+                }
+
+                if (length > 0 && recordless)
+                {
+                    // Only empty batches left by compaction: read on after them, in this segment or the next.
+                    segment.Release();
+                    offset = lastOffset + 1;
+                    if (offset >= limit)
+                    {
+                        return new ReadResult(ErrorCode.None, hw, start, end);
+                    }
+
+                    i--;
+                    continue;
                 }
 
                 if (length > 0)
@@ -114,23 +133,40 @@ internal sealed partial class PartitionLog
         }
 
         var hw = HighWatermark;
-        foreach (var segment in _segments)
+        while (!_closed)
         {
-            if (segment.MaxTimestamp < timestampMs || !segment.TryAcquire())
+            var segments = _segments;
+            var replaced = false;
+            foreach (var segment in segments)
             {
-                continue;
-            }
-
-            try
-            {
-                if (segment.FindOffsetByTimestamp(timestampMs) is { } offset)
+                if (segment.MaxTimestamp < timestampMs)
                 {
-                    return offset < hw ? Math.Max(offset, LogStartOffset) : null;
+                    continue;
+                }
+
+                if (!segment.TryAcquire())
+                {
+                    // Deleted or replaced by a cleaned segment meanwhile: skipping it could answer a later offset.
+                    replaced = true;
+                    break;
+                }
+
+                try
+                {
+                    if (segment.FindOffsetByTimestamp(timestampMs) is { } offset)
+                    {
+                        return offset < hw ? Math.Max(offset, LogStartOffset) : null;
+                    }
+                }
+                finally
+                {
+                    segment.Release();
                 }
             }
-            finally
+
+            if (!replaced)
             {
-                segment.Release();
+                return null;
             }
         }
 
@@ -174,13 +210,16 @@ internal sealed partial class PartitionLog
 
     // The length of the whole batches from position: walks the batch headers, reading the file in small chunks so
     // that many small batches cost few reads and a large batch costs one chunk, never its size in memory.
-    private static int MeasureBatches(LogSegment segment, long position, int maxBytes, long limit, bool minOneBatch)
+    // Also says whether none of those batches holds a record, and the last offset they cover.
+    private static (int Length, bool Recordless, long LastOffset) MeasureBatches(LogSegment segment, long position, int maxBytes, long limit, bool minOneBatch)
     {
         const int ChunkSize = 8 * 1024;
         Span<byte> chunk = stackalloc byte[ChunkSize];
         long used = 0;
         var stop = Math.Min(segment.Size, segment.NextDamageAfter(position)); // damaged bytes are never served
         var expected = long.MinValue;
+        var recordless = true;
+        var lastOffset = -1L;
         while (true)
         {
             var read = segment.Read(position + used, chunk);
@@ -192,12 +231,14 @@ internal sealed partial class PartitionLog
                 if (!segment.IsPlausible(header, position + used, stop, expected) || !fits || used + total > int.MaxValue)
                 {
                     // A header that cannot be a batch's is damage: serve what came before it, never loop on it.
-                    return (int)used;
+                    return ((int)used, recordless, lastOffset);
                 }
 
                 expected = header.LastOffset + 1;
                 used += total;
                 walked += (int)total;
+                recordless &= header.RecordCount == 0;
+                lastOffset = header.LastOffset;
                 if (walked > read - RecordBatchHeader.Size)
                 {
                     break;
@@ -206,7 +247,7 @@ internal sealed partial class PartitionLog
 
             if (walked == 0)
             {
-                return (int)used;
+                return ((int)used, recordless, lastOffset);
             }
         }
     }

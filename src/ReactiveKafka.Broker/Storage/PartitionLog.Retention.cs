@@ -9,7 +9,9 @@ internal sealed partial class PartitionLog
     /// <summary>
     /// DeleteRecords: moves the log start offset to <paramref name="offset"/> (-1 means the high
     /// watermark), persists it, and deletes the segments wholly below it. OFFSET_OUT_OF_RANGE when
-    /// the offset is beyond the high watermark. Returns the resulting low watermark.
+    /// the offset is beyond the high watermark; POLICY_VIOLATION when <c>cleanup.policy</c> lacks
+    /// <c>delete</c> (Kafka: "Records of partition … can not be deleted due to the configured policy").
+    /// Returns the resulting low watermark.
     /// </summary>
     public (ErrorCode Error, long LowWatermark) DeleteRecordsBefore(long offset)
     {
@@ -18,6 +20,11 @@ internal sealed partial class PartitionLog
             if (_closed)
             {
                 return (ErrorCode.NotLeaderOrFollower, -1);
+            }
+
+            if (!_config.Delete)
+            {
+                return (ErrorCode.PolicyViolation, LogStartOffset);
             }
 
             var hw = HighWatermark;
@@ -43,9 +50,10 @@ internal sealed partial class PartitionLog
 
     /// <summary>
     /// Deletes the oldest segments whose newest timestamp is older than retention.ms, then the
-    /// oldest while the log is larger than retention.bytes, then any wholly below the log start
-    /// offset. Never the active segment, nor one holding offsets at or above the high watermark.
-    /// Moves the log start offset to the first remaining segment. Returns the number deleted.
+    /// oldest while the log is larger than retention.bytes — both only when <c>cleanup.policy</c>
+    /// contains <c>delete</c> — then any wholly below the log start offset. Never the active
+    /// segment, nor one holding offsets at or above the high watermark. Moves the log start offset
+    /// to the first remaining segment. Returns the number deleted.
     /// </summary>
     public int ApplyRetention(long nowMs)
     {
@@ -65,8 +73,10 @@ internal sealed partial class PartitionLog
                 deletable++;
             }
 
+            // A compact-only topic is a table: age and size never delete a key's latest value.
+            var deletes = config.Delete;
             var count = 0;
-            if (config.RetentionMs >= 0)
+            if (deletes && config.RetentionMs >= 0)
             {
                 while (count < deletable && nowMs - segments[count].MaxTimestamp > config.RetentionMs)
                 {
@@ -75,7 +85,7 @@ internal sealed partial class PartitionLog
             }
 
             var byTime = count;
-            if (config.RetentionBytes >= 0)
+            if (deletes && config.RetentionBytes >= 0)
             {
                 var excess = segments.Skip(count).Sum(s => s.Size) - config.RetentionBytes;
                 while (count < deletable && excess - segments[count].Size >= 0)

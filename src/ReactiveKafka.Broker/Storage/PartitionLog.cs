@@ -10,9 +10,10 @@ namespace ReactiveKafka.Broker.Storage;
 /// <remarks>
 /// <para>On disk, <c>&lt;data&gt;/&lt;topic&gt;-&lt;partition&gt;/</c> holds the segments
 /// (<c>&lt;20-digit base offset&gt;.log|.index|.timeindex</c>) and two checkpoints (see
-/// <see cref="CheckpointFile"/>): the recovery point and the log start offset.</para>
+/// <see cref="CheckpointFile"/>): the recovery point and the log start offset; a compacted topic's also holds the
+/// cleaner's <see cref="Cleaning.CleanerCheckpoint"/>.</para>
 /// <para>Thread-safety: every method is safe to call concurrently. Appends and structural changes
-/// (roll, retention, DeleteRecords, config updates, close) are serialized by one write lock — one
+/// (roll, retention, DeleteRecords, the cleaner's segment swap, config updates, close) are serialized by one write lock — one
 /// writer at a time, held for the buffered write only, never for an fsync (except a config change
 /// that turns on <see cref="FlushPolicy.Durable"/>, and close). Reads take no lock: they use an
 /// immutable snapshot of the segment list and reference-count the segment they read, so a segment
@@ -75,6 +76,7 @@ internal sealed partial class PartitionLog : IAsyncDisposable
     /// <summary>
     /// Opens (creating if needed) the log in <paramref name="directory"/> and recovers it:
     /// <list type="number">
+    /// <item>(pass 0) roll back or complete a log cleaner's segment swap that a crash interrupted;</item>
     /// <item>find the segments (<c>*.log</c> with 20-digit names; stray temp files are removed);</item>
     /// <item>re-validate (CRC) everything after the recovery point — the tail of the segment it names and any later
     /// segment — rebuilding those segments' indexes by the same walk; a torn tail (damage with nothing valid after it)
@@ -92,6 +94,9 @@ internal sealed partial class PartitionLog : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(config);
         System.IO.Directory.CreateDirectory(directory);
+
+        // Pass 0: roll back an unfinished clean, complete an interrupted segment swap (see Cleaning.SegmentSwap).
+        Cleaning.SegmentSwap.RecoverInterrupted(directory, logger);
 
         // Pass 1: find the segments.
         foreach (var temp in System.IO.Directory.EnumerateFiles(directory, "*.tmp"))

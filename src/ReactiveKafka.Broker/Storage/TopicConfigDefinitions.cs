@@ -20,18 +20,13 @@ internal static class TopicConfigDefinitions
     private static readonly (string Name, string Default, Func<string, bool> IsValid)[] Unenforced =
     [
         ("compression.type", "producer", v => v is "producer" or "uncompressed" or "gzip" or "snappy" or "lz4" or "zstd"),
-        ("delete.retention.ms", "86400000", v => IsLong(v, 0)),
         ("file.delete.delay.ms", "60000", v => IsLong(v, 0)),
-        ("max.compaction.lag.ms", "9223372036854775807", v => IsLong(v, 1)),
         ("message.downconversion.enable", "true", IsBool),
         ("message.timestamp.after.max.ms", "9223372036854775807", v => IsLong(v, 0)),
         ("message.timestamp.before.max.ms", "9223372036854775807", v => IsLong(v, 0)),
         ("message.timestamp.difference.max.ms", "9223372036854775807", v => IsLong(v, 0)),
-        ("min.cleanable.dirty.ratio", "0.5", v => double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && d is >= 0 and <= 1),
-        ("min.compaction.lag.ms", "0", v => IsLong(v, 0)),
         ("min.insync.replicas", "1", v => IsLong(v, 1, int.MaxValue)),
         ("preallocate", "false", IsBool),
-        ("segment.index.bytes", "10485760", v => IsLong(v, 4, int.MaxValue)),
         ("segment.jitter.ms", "0", v => IsLong(v, 0)),
         ("unclean.leader.election.enable", "false", IsBool),
     ];
@@ -45,8 +40,10 @@ internal static class TopicConfigDefinitions
             return parts.Length > 0 && parts.All(p => p is "delete" or "compact")
                 ? null : "must be a list of 'delete' and/or 'compact'";
         }),
+        Long("delete.retention.ms", c => c.DeleteRetentionMs, 0, long.MaxValue, (c, v) => c with { DeleteRetentionMs = v }),
         Long("index.interval.bytes", c => c.IndexIntervalBytes, 0, int.MaxValue, (c, v) => c with { IndexIntervalBytes = (int)v }),
         Long("max.message.bytes", c => c.MaxMessageBytes, 0, int.MaxValue, (c, v) => c with { MaxMessageBytes = (int)v }),
+        Long("max.compaction.lag.ms", c => c.MaxCompactionLagMs, 1, long.MaxValue, (c, v) => c with { MaxCompactionLagMs = v }),
         new("message.timestamp.type", c => c.MessageTimestampType.ToString(), static (LogConfig c, string v, out LogConfig r) =>
         {
             r = c;
@@ -57,10 +54,18 @@ internal static class TopicConfigDefinitions
                 default: return "must be 'CreateTime' or 'LogAppendTime'";
             }
         }),
+        new("min.cleanable.dirty.ratio", c => c.MinCleanableDirtyRatio.ToString("R", CultureInfo.InvariantCulture), static (LogConfig c, string v, out LogConfig r) =>
+        {
+            var valid = double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var ratio) && ratio is >= 0 and <= 1;
+            r = valid ? c with { MinCleanableDirtyRatio = ratio } : c;
+            return valid ? null : "must be a double between 0 and 1";
+        }),
+        Long("min.compaction.lag.ms", c => c.MinCompactionLagMs, 0, long.MaxValue, (c, v) => c with { MinCompactionLagMs = v }),
         Long("retention.bytes", c => c.RetentionBytes, long.MinValue, long.MaxValue, (c, v) => c with { RetentionBytes = v }),
         Long("retention.ms", c => c.RetentionMs, -1, long.MaxValue, (c, v) => c with { RetentionMs = v }),
         // Kafka's minimum is 14 bytes (one legacy record); tests rely on tiny segments.
         Long("segment.bytes", c => c.SegmentBytes, 14, int.MaxValue, (c, v) => c with { SegmentBytes = (int)v }),
+        Long("segment.index.bytes", c => c.SegmentIndexBytes, 4, int.MaxValue, (c, v) => c with { SegmentIndexBytes = (int)v }),
         Long("segment.ms", c => c.SegmentMs, 1, long.MaxValue, (c, v) => c with { SegmentMs = v }),
     ];
 
@@ -108,6 +113,13 @@ internal static class TopicConfigDefinitions
                 config = defaults;
                 return $"Unknown topic config name: {name}.";
             }
+        }
+
+        if (config.MinCompactionLagMs > config.MaxCompactionLagMs)
+        {
+            var conflict = $"conflict topic config setting min.compaction.lag.ms ({config.MinCompactionLagMs}) > max.compaction.lag.ms ({config.MaxCompactionLagMs})";
+            config = defaults;
+            return conflict;
         }
 
         var flushError = ApplyFlush(configs, defaults, ref config);

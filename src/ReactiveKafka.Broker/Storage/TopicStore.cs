@@ -16,6 +16,8 @@ namespace ReactiveKafka.Broker.Storage;
 /// writes the partition directories first and the metadata last; deletion removes the metadata
 /// first. Partition directories left without metadata by a crash are renamed
 /// <c>…-stray</c> at open (as Kafka does with stray logs), never deleted silently.</para>
+/// <para>Compacted topics are cleaned by a <see cref="Cleaning.LogCleaner"/> over all the store's logs, when the
+/// store is opened with cleaner options.</para>
 /// <para>Thread-safety: lookups (<see cref="GetPartition"/>, <see cref="GetTopic(string)"/>,
 /// <see cref="ListTopics"/>) are lock-free over a concurrent map of immutable snapshots; admin
 /// operations are serialized by one lock.</para>
@@ -32,6 +34,7 @@ internal sealed partial class TopicStore : IAsyncDisposable
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
     private ITimer? _retentionTimer;
+    private Cleaning.LogCleaner? _cleaner;
     private int _retentionRunning;
     private bool _disposed;
 
@@ -61,7 +64,8 @@ internal sealed partial class TopicStore : IAsyncDisposable
     /// <summary>
     /// Opens the data directory, loading every topic and recovering its partition logs, and starts
     /// the retention pass every <paramref name="retentionCheckInterval"/> (Kafka's
-    /// <c>log.retention.check.interval.ms</c>, 5 minutes by default; <see cref="Timeout.InfiniteTimeSpan"/> disables it).
+    /// <c>log.retention.check.interval.ms</c>, 5 minutes by default; <see cref="Timeout.InfiniteTimeSpan"/> disables it)
+    /// and, given <paramref name="cleaner"/>, the log cleaner of compacted topics.
     /// </summary>
     public static TopicStore Open(
         string dataDirectory,
@@ -69,7 +73,8 @@ internal sealed partial class TopicStore : IAsyncDisposable
         TimeProvider time,
         ILoggerFactory loggerFactory,
         int defaultPartitions = 1,
-        TimeSpan? retentionCheckInterval = null)
+        TimeSpan? retentionCheckInterval = null,
+        Cleaning.CleanerOptions? cleaner = null)
     {
         ArgumentNullException.ThrowIfNull(defaults);
         ArgumentOutOfRangeException.ThrowIfLessThan(defaultPartitions, 1);
@@ -82,8 +87,18 @@ internal sealed partial class TopicStore : IAsyncDisposable
             store._retentionTimer = time.CreateTimer(static s => ((TopicStore)s!).RunRetentionPass(), store, interval, interval);
         }
 
+        if (cleaner is not null)
+        {
+            store._cleaner = new Cleaning.LogCleaner(cleaner, () => store._topics.Values.SelectMany(t => t.Partitions), time,
+                loggerFactory.CreateLogger<Cleaning.LogCleaner>());
+            store._cleaner.Start();
+        }
+
         return store;
     }
+
+    /// <summary>The log cleaner, or null when the store was opened without one.</summary>
+    internal Cleaning.LogCleaner? Cleaner => _cleaner;
 
     /// <summary>All topics, in name order.</summary>
     public IReadOnlyList<TopicInfo> ListTopics() =>
@@ -139,7 +154,7 @@ internal sealed partial class TopicStore : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops the retention timer and closes every log (flush, checkpoints).</summary>
+    /// <summary>Stops the retention timer and the cleaner, and closes every log (flush, checkpoints).</summary>
     public async ValueTask DisposeAsync()
     {
         TopicState[] topics;
@@ -152,6 +167,7 @@ internal sealed partial class TopicStore : IAsyncDisposable
 
             _disposed = true;
             _retentionTimer?.Dispose();
+            _cleaner?.Dispose();
             topics = [.. _topics.Values];
             _topics.Clear();
         }

@@ -23,6 +23,9 @@ public readonly partial record struct RecordBatchHeader
     /// <summary>The control bit of the attributes.</summary>
     public const short ControlFlag = 0x20;
 
+    /// <summary>The delete-horizon bit of the attributes (KIP-534): the base timestamp holds the delete horizon.</summary>
+    public const short DeleteHorizonFlag = 0x40;
+
     /// <summary>Writes all 61 header bytes into the start of <paramref name="destination"/>.</summary>
     public void WriteTo(Span<byte> destination)
     {

@@ -76,6 +76,15 @@ public readonly partial record struct RecordBatchHeader(
     public bool IsControl => (Attributes & 0x20) != 0;
 
     /// <summary>
+    /// The delete horizon a log cleaner set (KIP-534; the base timestamp when the delete-horizon bit is set): after it,
+    /// the batch's tombstones and markers may be removed. Null when not set.
+    /// </summary>
+    public long? DeleteHorizonMs => (Attributes & DeleteHorizonFlag) != 0 ? BaseTimestamp : null;
+
+    /// <summary>Whether the batch was written by an idempotent or transactional producer (its producer id is set).</summary>
+    public bool HasProducerId => ProducerId >= 0;
+
+    /// <summary>
     /// Reads the header at the start of <paramref name="data"/>. Returns false when fewer than
     /// <see cref="Size"/> bytes are there; does not validate.
     /// </summary>

@@ -33,10 +33,31 @@ public sealed record RecordBatchOptions
     /// <summary>Whether timestamps are log-append time (set by the broker; then the max timestamp is the append time).</summary>
     public bool IsLogAppendTime { get; init; }
 
+    /// <summary>
+    /// The delete horizon (KIP-534), set by a log cleaner on a batch whose tombstones or markers it kept: the batch's
+    /// base timestamp holds it (record timestamps stay exact: their deltas are taken from it) and the delete-horizon
+    /// attribute bit is set. Null (the default) for none.
+    /// </summary>
+    public long? DeleteHorizonMs { get; init; }
+
+    /// <summary>
+    /// The last offset delta to write instead of the last record's: a cleaner rebuilding a batch keeps the original
+    /// last offset (so the producer's last sequence survives) even when the last records were removed. Must not be
+    /// below the last record's delta. Null (the default): the last record's.
+    /// </summary>
+    public int? LastOffsetDelta { get; init; }
+
+    /// <summary>
+    /// The max timestamp to write instead of the largest record timestamp: the append time of a log-append-time batch,
+    /// or the original batch's max timestamp for an empty batch kept by a cleaner. Null (the default): computed.
+    /// </summary>
+    public long? MaxTimestamp { get; init; }
+
     /// <summary>The attributes these options produce.</summary>
     public short Attributes =>
         (short)((int)Compression
             | (IsLogAppendTime ? RecordBatchHeader.LogAppendTimeFlag : 0)
             | (IsTransactional ? RecordBatchHeader.TransactionalFlag : 0)
-            | (IsControl ? RecordBatchHeader.ControlFlag : 0));
+            | (IsControl ? RecordBatchHeader.ControlFlag : 0)
+            | (DeleteHorizonMs is not null ? RecordBatchHeader.DeleteHorizonFlag : 0));
 }

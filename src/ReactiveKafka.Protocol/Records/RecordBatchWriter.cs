@@ -9,7 +9,8 @@ public static class RecordBatchWriter
     /// Appends one batch holding <paramref name="records"/> to <paramref name="output"/>. Each record's
     /// <see cref="Record.Offset"/> is stored as a delta from <see cref="RecordBatchOptions.BaseOffset"/>,
     /// so offsets must be increasing and at most <see cref="int.MaxValue"/> past it. The base timestamp
-    /// is the first record's, the max timestamp the largest; an empty batch gets -1 for both.
+    /// is the first record's (or <see cref="RecordBatchOptions.DeleteHorizonMs"/>), the max timestamp the largest (or
+    /// <see cref="RecordBatchOptions.MaxTimestamp"/>); an empty batch gets -1 for both unless the options say otherwise.
     /// </summary>
     public static void Write(ProtocolWriter output, RecordBatchOptions options, params ReadOnlySpan<Record> records)
     {
@@ -20,7 +21,7 @@ public static class RecordBatchWriter
             throw new ArgumentException($"Unknown compression type {(int)options.Compression}.", nameof(options));
         }
 
-        var baseTimestamp = records.IsEmpty ? -1 : records[0].Timestamp;
+        var baseTimestamp = options.DeleteHorizonMs ?? (records.IsEmpty ? -1 : records[0].Timestamp);
         var maxTimestamp = -1L;
         var lastOffsetDelta = 0;
         for (var i = 0; i < records.Length; i++)
@@ -36,6 +37,19 @@ public static class RecordBatchWriter
 
             lastOffsetDelta = (int)delta;
         }
+
+        if (options.LastOffsetDelta is { } kept)
+        {
+            if (kept < lastOffsetDelta || kept < 0)
+            {
+                throw new ArgumentException(
+                    $"The last offset delta {kept} is before the last record's ({lastOffsetDelta}).", nameof(options));
+            }
+
+            lastOffsetDelta = kept;
+        }
+
+        maxTimestamp = options.MaxTimestamp ?? maxTimestamp;
 
         var start = output.Length;
         output.ReserveAt(RecordBatchHeader.Size);

@@ -17,6 +17,7 @@ public static class BenchmarkProgram
         new ReceiverMemoryScenario(),
         new BrokerMemoryScenario(),
         new RecoveryScenario(),
+        new CleanerScenario(),
     ];
 
     public static async Task<int> MainAsync(string[] args)
@@ -25,6 +26,12 @@ public static class BenchmarkProgram
         {
             // A child process of receiver-memory: its own working set is the measurement.
             return await ReceiverMemoryScenario.ProbeAsync(args[1..]);
+        }
+
+        if (args.Length > 0 && args[0] == CleanerScenario.ProbeArgument)
+        {
+            // A child process of cleaner: its own resident set is the cleaner's memory.
+            return CleanerScenario.Probe(args[1..]);
         }
 
         BenchSettings settings;

@@ -30,6 +30,10 @@ public sealed class BrokerOptionsTests
         { nameof(BrokerOptions.ConnectionsMaxIdle), o => o with { ConnectionsMaxIdle = TimeSpan.Zero } },
         { nameof(BrokerOptions.PartialRequestTimeout), o => o with { PartialRequestTimeout = TimeSpan.FromSeconds(-1) } },
         { nameof(BrokerOptions.GroupInitialRebalanceDelay), o => o with { GroupInitialRebalanceDelay = TimeSpan.FromSeconds(-1) } },
+        { nameof(BrokerOptions.CleanerDedupeBufferSize), o => o with { CleanerDedupeBufferSize = 100 } },
+        { nameof(BrokerOptions.CleanerIoMaxBytesPerSecond), o => o with { CleanerIoMaxBytesPerSecond = 0 } },
+        { nameof(BrokerOptions.CleanerIoMaxBytesPerSecond), o => o with { CleanerIoMaxBytesPerSecond = double.NaN } },
+        { nameof(BrokerOptions.CleanerBackoff), o => o with { CleanerBackoff = TimeSpan.Zero } },
     };
 
     [Theory]

@@ -13,7 +13,8 @@ public sealed class ServerArgumentsTests
             "--no-auto-create", "--segment-bytes", "20000", "--retention-ms", "-1", "--retention-bytes", "100000", "--flush", "os",
             "--flush-interval-ms", "50", "--max-request-bytes", "4096", "--max-message-bytes", "2048", "--max-connections", "7", "--log-level", "warning",
             "--max-connections-per-ip", "5", "--max-connections-per-ip-overrides", "127.0.0.1:9, ::1:0", "--connections-max-idle-ms", "1500",
-            "--partial-request-timeout-ms", "-1"]);
+            "--partial-request-timeout-ms", "-1",
+            "--cleaner-dedupe-buffer-bytes", "1048576", "--cleaner-io-max-bytes-per-second", "5000000", "--cleaner-backoff-ms", "250"]);
 
         var options = arguments.ToOptions(Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
 
@@ -36,6 +37,8 @@ public sealed class ServerArgumentsTests
         Assert.Equal(TimeSpan.FromMilliseconds(1500), options.ConnectionsMaxIdle);
         Assert.Null(options.PartialRequestTimeout);
         Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Warning, arguments.LogLevel);
+        Assert.Equal((1048576L, 5_000_000d, TimeSpan.FromMilliseconds(250)), (options.CleanerDedupeBufferSize, options.CleanerIoMaxBytesPerSecond, options.CleanerBackoff));
+        Assert.Null(ServerArguments.Parse([]).ToOptions(Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).CleanerIoMaxBytesPerSecond);
         options.Validate();
     }
 
@@ -84,4 +87,12 @@ public sealed class ServerArgumentsTests
 
     [Fact]
     public void Parse_Help_ShowsHelp() => Assert.True(ServerArguments.Parse(["--help"]).ShowHelp);
+
+    [Fact]
+    public void HelpText_ListsTheCleanerOptions()
+    {
+        Assert.Contains("--cleaner-dedupe-buffer-bytes", ServerArguments.HelpText);
+        Assert.Contains("--cleaner-io-max-bytes-per-second", ServerArguments.HelpText);
+        Assert.Contains("--cleaner-backoff-ms", ServerArguments.HelpText);
+    }
 }

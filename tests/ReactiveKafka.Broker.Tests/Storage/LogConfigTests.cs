@@ -69,4 +69,54 @@ public sealed class LogConfigTests
         Assert.Null(LogConfig.FromTopicConfigs(rendered, LogConfig.Default, out var config));
         Assert.Equal(LogConfig.Default with { UnenforcedConfigs = config.UnenforcedConfigs }, config);
     }
+
+    [Fact]
+    public void FromTopicConfigs_CompactionSettings_AreEnforcedFields()
+    {
+        Assert.Null(LogConfig.FromTopicConfigs(new Dictionary<string, string>
+        {
+            ["cleanup.policy"] = "compact",
+            ["min.cleanable.dirty.ratio"] = "0.25",
+            ["min.compaction.lag.ms"] = "10",
+            ["max.compaction.lag.ms"] = "1000",
+            ["delete.retention.ms"] = "99",
+            ["segment.index.bytes"] = "4096",
+        }, LogConfig.Default, out var config));
+
+        Assert.Equal((0.25, 10L, 1000L, 99L, 4096), (config.MinCleanableDirtyRatio, config.MinCompactionLagMs, config.MaxCompactionLagMs, config.DeleteRetentionMs, config.SegmentIndexBytes));
+        Assert.True(config.Compact);
+        Assert.False(config.Delete);
+        Assert.Empty(config.UnenforcedConfigs);
+        Assert.Equal("0.25", config.ToTopicConfigs()["min.cleanable.dirty.ratio"]);
+    }
+
+    [Theory]
+    [InlineData("compact", true, false)]
+    [InlineData("delete", false, true)]
+    [InlineData("compact,delete", true, true)]
+    [InlineData("delete , compact", true, true)]
+    public void CleanupPolicy_CompactAndDelete(string policy, bool compact, bool delete)
+    {
+        Assert.Null(LogConfig.FromTopicConfigs(new Dictionary<string, string> { ["cleanup.policy"] = policy }, LogConfig.Default, out var config));
+        Assert.Equal((compact, delete), (config.Compact, config.Delete));
+    }
+
+    [Fact]
+    public void FromTopicConfigs_MinCompactionLagAboveMax_ConflictAsKafkaWordsIt()
+    {
+        var error = LogConfig.FromTopicConfigs(new Dictionary<string, string> { ["min.compaction.lag.ms"] = "500", ["max.compaction.lag.ms"] = "100" }, LogConfig.Default, out var config);
+
+        Assert.Equal("conflict topic config setting min.compaction.lag.ms (500) > max.compaction.lag.ms (100)", error);
+        Assert.Same(LogConfig.Default, config);
+    }
+
+    [Theory]
+    [InlineData("compact", 1000L)]
+    [InlineData("delete", 604800000L)]
+    public void RollMs_CompactedTopic_RollsAtMaxCompactionLagWhenSmaller(string policy, long expected)
+    {
+        var config = LogConfig.Default with { CleanupPolicy = policy, MaxCompactionLagMs = 1000 };
+
+        Assert.Equal(expected, config.RollMs);
+    }
 }
