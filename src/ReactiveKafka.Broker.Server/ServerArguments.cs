@@ -25,6 +25,7 @@ internal sealed record ServerArguments
           --max-request-bytes N       largest request accepted (default 104857600)
           --max-message-bytes N       largest record batch accepted (default 1048588)
           --max-connections N         most client connections at once (default 1000)
+          --group-initial-rebalance-delay-ms N  how long a new group waits for more members (default 3000, as Kafka)
           --log-level LEVEL           trace|debug|information|warning|error (default information)
           --help                      show this text
         """;
@@ -59,6 +60,8 @@ internal sealed record ServerArguments
 
     public int MaxConnections { get; init; } = 1000;
 
+    public int GroupInitialRebalanceDelayMs { get; init; } = 3000;
+
     public LogLevel LogLevel { get; init; } = LogLevel.Information;
 
     /// <summary>Parses the arguments; throws <see cref="ArgumentException"/> naming the bad option.</summary>
@@ -88,6 +91,7 @@ internal sealed record ServerArguments
                 "--max-request-bytes" => result with { MaxRequestBytes = Int() },
                 "--max-message-bytes" => result with { MaxMessageBytes = Int() },
                 "--max-connections" => result with { MaxConnections = Int() },
+                "--group-initial-rebalance-delay-ms" => result with { GroupInitialRebalanceDelayMs = Int() },
                 "--log-level" => result with { LogLevel = Enum.TryParse<LogLevel>(Value(), ignoreCase: true, out var level) ? level : throw new ArgumentException($"--log-level: unknown level '{args[i]}'.") },
                 _ => throw new ArgumentException($"Unknown option '{name}'."),
             };
@@ -121,6 +125,7 @@ internal sealed record ServerArguments
         MaxRequestSize = MaxRequestBytes,
         MaxMessageBytes = MaxMessageBytes,
         MaxConnections = MaxConnections,
+        GroupInitialRebalanceDelay = TimeSpan.FromMilliseconds(GroupInitialRebalanceDelayMs),
         LoggerFactory = loggerFactory,
     };
 }
