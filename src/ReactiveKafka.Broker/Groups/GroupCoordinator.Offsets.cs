@@ -85,7 +85,7 @@ internal sealed partial class GroupCoordinator
         {
             writes.Add(_groups.TryGetValue(byGroup.Key, out var group)
                 ? group.RemoveOffsets([.. byGroup])
-                : _store.Append([.. byGroup.Select(p => (OffsetLogRecord)new OffsetLogRecord.OffsetTombstone(byGroup.Key, p))]));
+                : Append([.. byGroup.Select(p => (OffsetLogRecord)new OffsetLogRecord.OffsetTombstone(byGroup.Key, p))]));
         }
 
         return Task.WhenAll(writes);

@@ -119,16 +119,29 @@ internal sealed partial class GroupCoordinator : IGroupHost, IAsyncDisposable
             Timeout.InfiniteTimeSpan);
 
     /// <inheritdoc />
-    Task IGroupHost.Append(IReadOnlyList<OffsetLogRecord> records) => _store.Append(records);
+    Task IGroupHost.Append(IReadOnlyList<OffsetLogRecord> records) => Append(records);
 
     /// <inheritdoc />
-    void IGroupHost.AppendInBackground(IReadOnlyList<OffsetLogRecord> records) => Observe(_store.Append(records));
+    void IGroupHost.AppendInBackground(IReadOnlyList<OffsetLogRecord> records) => Observe(Append(records));
 
     /// <inheritdoc />
     IReadOnlyList<KeyValuePair<GroupTopicPartition, CommittedOffset>> IGroupHost.GetOffsets(string groupId) => _store.GetOffsets(groupId);
 
     /// <inheritdoc />
     void IGroupHost.Forget(ConsumerGroup group) => _groups.TryRemove(KeyValuePair.Create(group.GroupId, group));
+
+    /// <summary>Appends to the store; once the store is closed (a timer or request racing shutdown) the task faults instead of throwing.</summary>
+    private Task Append(IReadOnlyList<OffsetLogRecord> records)
+    {
+        try
+        {
+            return _store.Append(records);
+        }
+        catch (ObjectDisposedException e)
+        {
+            return Task.FromException(e);
+        }
+    }
 
     /// <summary>The group, created Empty if it does not exist yet.</summary>
     private ConsumerGroup GetOrCreate(string groupId) =>
