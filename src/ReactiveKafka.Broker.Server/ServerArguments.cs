@@ -43,6 +43,7 @@ internal sealed record ServerArguments
                                       close a connection whose request stays partly received this long, e.g. a
                                       client sending a byte a second (no Kafka twin: Kafka's idle timer counts any
                                       byte as activity; default 60000, librdkafka's socket.timeout.ms); -1 never
+          --group-initial-rebalance-delay-ms N  how long a new group waits for more members (default 3000, as Kafka)
           --log-level LEVEL           trace|debug|information|warning|error (default information)
           --help                      show this text
         """;
@@ -90,6 +91,7 @@ internal sealed record ServerArguments
     public long ConnectionsMaxIdleMs { get; init; } = (long)TimeSpan.FromMinutes(10).TotalMilliseconds;
 
     public long PartialRequestTimeoutMs { get; init; } = 60_000;
+    public int GroupInitialRebalanceDelayMs { get; init; } = 3000;
 
     public LogLevel LogLevel { get; init; } = LogLevel.Information;
 
@@ -127,6 +129,7 @@ internal sealed record ServerArguments
                 "--max-connections-per-ip-overrides" => result with { MaxConnectionsPerIpOverrides = ParseOverrides(name, Value()) },
                 "--connections-max-idle-ms" => result with { ConnectionsMaxIdleMs = Long() },
                 "--partial-request-timeout-ms" => result with { PartialRequestTimeoutMs = Long() },
+                "--group-initial-rebalance-delay-ms" => result with { GroupInitialRebalanceDelayMs = Int() },
                 "--log-level" => result with { LogLevel = Enum.TryParse<LogLevel>(Value(), ignoreCase: true, out var level) ? level : throw new ArgumentException($"--log-level: unknown level '{args[i]}'.") },
                 _ => throw new ArgumentException($"Unknown option '{name}'."),
             };
@@ -185,6 +188,7 @@ internal sealed record ServerArguments
         MaxConnectionsPerIpOverrides = MaxConnectionsPerIpOverrides,
         ConnectionsMaxIdle = ConnectionsMaxIdleMs < 0 ? null : TimeSpan.FromMilliseconds(ConnectionsMaxIdleMs),
         PartialRequestTimeout = PartialRequestTimeoutMs < 0 ? null : TimeSpan.FromMilliseconds(PartialRequestTimeoutMs),
+        GroupInitialRebalanceDelay = TimeSpan.FromMilliseconds(GroupInitialRebalanceDelayMs),
         LoggerFactory = loggerFactory,
     };
 }

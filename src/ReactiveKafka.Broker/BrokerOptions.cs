@@ -105,10 +105,14 @@ public sealed record BrokerOptions
     public TimeSpan? PartialRequestTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>
-    /// How long a new consumer group waits for more members before its first rebalance
-    /// (<c>group.initial.rebalance.delay.ms</c>). Default 0: an embedded test broker should not stall joins.
+    /// How long a new consumer group waits for more members before its first rebalance, extended while
+    /// more keep joining (<c>group.initial.rebalance.delay.ms</c>). Default 3 s, as Kafka: members started
+    /// together then share the first generation. With 0 (as Kafka's quickstart config and Testcontainers
+    /// set it) each later member forces another rebalance, which an eager member only completes when its
+    /// application polls; a member that is not polled holds the others' join for up to its
+    /// <c>max.poll.interval.ms</c> (5 min by default).
     /// </summary>
-    public TimeSpan GroupInitialRebalanceDelay { get; init; } = TimeSpan.Zero;
+    public TimeSpan GroupInitialRebalanceDelay { get; init; } = TimeSpan.FromSeconds(3);
 
     /// <summary>The logger factory for the broker's logs. Default: no logging.</summary>
     public ILoggerFactory? LoggerFactory { get; init; }

@@ -194,6 +194,7 @@ public sealed class KafkaBroker : IAsyncDisposable
         registry.Register(new CreatePartitionsHandler(context));
         registry.Register(new DeleteGroupsHandler(context));
         registry.Register(new IncrementalAlterConfigsHandler(context));
+        registry.Register(new OffsetDeleteHandler(context));
         registry.Register(new DescribeClusterHandler(context));
     }
 

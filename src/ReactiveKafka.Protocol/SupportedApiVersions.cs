@@ -50,6 +50,7 @@ public static class SupportedApiVersions
         new(ApiKey.CreatePartitions, 0, 3),
         new(ApiKey.DeleteGroups, 0, 2),
         new(ApiKey.IncrementalAlterConfigs, 0, 1),
+        new(ApiKey.OffsetDelete, 0, 0),
         new(ApiKey.DescribeCluster, 0, 1),
     ];
 

@@ -23,7 +23,11 @@ public sealed record KafkaTestBrokerOptions
     /// <summary>The prefix of every topic the helpers create, so that an external cluster's own topics are never touched.</summary>
     public string TopicPrefix { get; init; } = "rk-test-";
 
-    /// <summary>Adjusts the bundled broker's options (data directory and listener are set by the test broker).</summary>
+    /// <summary>
+    /// Adjusts the bundled broker's options (data directory and listener are set by the test broker). The test
+    /// broker starts groups without an initial rebalance delay, as Testcontainers' Kafka does; set
+    /// <see cref="BrokerOptions.GroupInitialRebalanceDelay"/> here for Kafka's 3 s.
+    /// </summary>
     public Func<BrokerOptions, BrokerOptions>? ConfigureBundled { get; init; }
 
     /// <summary>How long starting a container may take.</summary>

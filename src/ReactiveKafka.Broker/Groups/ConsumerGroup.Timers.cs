@@ -1,44 +1,103 @@
+using Microsoft.Extensions.Logging;
+
 namespace ReactiveKafka.Broker.Groups;
 
+/// <summary>The group's timers: the join phase, the pending syncs, each member's session and each pending member id.</summary>
 internal sealed partial class ConsumerGroup
 {
     /// <summary>The pending rebalance's timer: the initial delay or the rebalance timeout.</summary>
-    public ITimer? JoinTimer { get; set; }
+    private ITimer? _joinTimer;
 
-    /// <summary>Bumped whenever <see cref="JoinTimer"/> is replaced, so a stale callback recognises itself.</summary>
-    public long JoinTimerEpoch { get; set; }
+    /// <summary>Bumped whenever <see cref="_joinTimer"/> is replaced, so a stale callback recognises itself.</summary>
+    private long _joinTimerEpoch;
 
-    /// <summary>Whether <see cref="JoinTimer"/> is the initial delay of an empty group's first rebalance.</summary>
-    public bool JoinTimerIsInitialDelay { get; set; }
+    /// <summary>Whether <see cref="_joinTimer"/> is the initial delay of an empty group's first rebalance.</summary>
+    private bool _joinTimerIsInitialDelay;
 
     /// <summary>How far the initial delay may still be extended (rebalance timeout minus the delays so far).</summary>
-    public TimeSpan InitialDelayRemaining { get; set; }
+    private TimeSpan _initialDelayRemaining;
 
     /// <summary>The timer that removes members that joined but never sent SyncGroup.</summary>
-    public ITimer? SyncTimer { get; set; }
+    private ITimer? _syncTimer;
 
-    /// <summary>Bumped whenever <see cref="SyncTimer"/> is replaced.</summary>
-    public long SyncTimerEpoch { get; set; }
+    /// <summary>Bumped whenever <see cref="_syncTimer"/> is replaced.</summary>
+    private long _syncTimerEpoch;
 
-    /// <summary>Stops the join timer.</summary>
-    public void StopJoinTimer()
+    private void ScheduleJoinTimer(TimeSpan delay, bool initialDelay)
     {
-        JoinTimerEpoch++;
-        JoinTimer?.Dispose();
-        JoinTimer = null;
-        JoinTimerIsInitialDelay = false;
+        StopJoinTimer();
+        _joinTimerIsInitialDelay = initialDelay;
+        var epoch = _joinTimerEpoch;
+        _joinTimer = _host.Schedule(delay, () => OnJoinTimer(epoch));
     }
 
-    /// <summary>Stops the pending-sync timer.</summary>
-    public void StopSyncTimer()
+    private void StopJoinTimer()
     {
-        SyncTimerEpoch++;
-        SyncTimer?.Dispose();
-        SyncTimer = null;
+        _joinTimerEpoch++;
+        _joinTimer?.Dispose();
+        _joinTimer = null;
+        _joinTimerIsInitialDelay = false;
+    }
+
+    /// <summary>
+    /// Members that got their join response must send SyncGroup within the group's rebalance timeout
+    /// (Kafka's <c>schedulePendingSync</c>, since KAFKA-12890); those that did not are removed.
+    /// </summary>
+    private void SchedulePendingSyncExpiry()
+    {
+        StopSyncTimer();
+        var epoch = _syncTimerEpoch;
+        var generation = GenerationId;
+        _syncTimer = _host.Schedule(TimeSpan.FromMilliseconds(RebalanceTimeoutMs), () => OnPendingSyncExpired(epoch, generation));
+    }
+
+    private void StopSyncTimer()
+    {
+        _syncTimerEpoch++;
+        _syncTimer?.Dispose();
+        _syncTimer = null;
+    }
+
+    /// <summary>Restarts a member's session: it is expired unless it is heard from within <paramref name="timeout"/>.</summary>
+    private void ScheduleSession(GroupMember member, TimeSpan timeout)
+    {
+        member.StopSessionTimer();
+        var epoch = member.SessionEpoch;
+        member.SessionTimer = _host.Schedule(timeout, () => OnSessionExpired(member, epoch));
+    }
+
+    /// <summary>Restarts a member's session with its own session timeout.</summary>
+    private void ScheduleSession(GroupMember member) => ScheduleSession(member, TimeSpan.FromMilliseconds(member.SessionTimeoutMs));
+
+    private void AddPendingMember(string memberId, int sessionTimeoutMs) =>
+        _pendingMembers[memberId] = _host.Schedule(TimeSpan.FromMilliseconds(sessionTimeoutMs), () => ExpirePendingMember(memberId));
+
+    /// <summary>Forgets a member that got MEMBER_ID_REQUIRED; true if it was pending.</summary>
+    private bool RemovePendingMember(string memberId)
+    {
+        if (!_pendingMembers.Remove(memberId, out var timer))
+        {
+            return false;
+        }
+
+        timer.Dispose();
+        return true;
+    }
+
+    private void ExpirePendingMember(string memberId)
+    {
+        lock (_gate)
+        {
+            if (RemovePendingMember(memberId))
+            {
+                Logger.LogInformation("Pending member {MemberId} of group {GroupId} did not join in time", memberId, GroupId);
+                TryCompleteJoin();
+            }
+        }
     }
 
     /// <summary>Stops every timer of the group and its members (deletion, shutdown).</summary>
-    public void StopAllTimers()
+    private void StopAllTimers()
     {
         StopJoinTimer();
         StopSyncTimer();
@@ -47,11 +106,11 @@ internal sealed partial class ConsumerGroup
             member.StopSessionTimer();
         }
 
-        foreach (var timer in PendingMembers.Values)
+        foreach (var timer in _pendingMembers.Values)
         {
             timer.Dispose();
         }
 
-        PendingMembers.Clear();
+        _pendingMembers.Clear();
     }
 }

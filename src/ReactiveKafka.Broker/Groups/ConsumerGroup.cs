@@ -1,80 +1,105 @@
+using Microsoft.Extensions.Logging;
+
 namespace ReactiveKafka.Broker.Groups;
 
 /// <summary>
-/// The membership state of one classic group (Kafka's <c>GroupMetadata</c>): members, generation,
-/// leader, selected protocol and state. Not thread-safe: every access holds <see cref="Gate"/>,
-/// and nothing awaits while holding it (see <see cref="GroupCoordinator"/> for why a lock).
-/// Committed offsets live in the <see cref="OffsetStore"/>, not here.
+/// One classic group (Kafka's <c>GroupMetadata</c> with the transitions of its <c>GroupCoordinator</c>):
+/// members, generation, leader, selected protocol and state, and every transition on them — join,
+/// sync, heartbeat, leave, session and rebalance expiry, offset commit validation, deletion.
 /// </summary>
-internal sealed partial class ConsumerGroup(string groupId, DateTimeOffset now)
+/// <remarks>
+/// Thread-safety: every public member takes the group's private lock, held only for short synchronous
+/// sections (never across an await or I/O); private members assume it is held. Parked JoinGroup and
+/// SyncGroup responses are completion sources created with
+/// <see cref="TaskCreationOptions.RunContinuationsAsynchronously"/>, so completing one under the lock
+/// never runs the waiter there. Timer callbacks come from <see cref="IGroupHost.Schedule"/> and take the
+/// lock themselves; each checks an epoch so a callback already in flight when its timer was replaced
+/// does nothing. Committed offsets live in the offset store behind <see cref="IGroupHost"/>; writes to it
+/// are enqueued under the lock, so the log records this group's decisions in order.
+/// </remarks>
+internal sealed partial class ConsumerGroup
 {
+    private readonly Lock _gate = new();
+    private readonly IGroupHost _host;
     private readonly OrderedDictionary<string, GroupMember> _members = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _staticMembers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _supportedProtocols = new(StringComparer.Ordinal);
 
-    /// <summary>The lock that guards this group; never held across an await.</summary>
-    public Lock Gate { get; } = new();
+    /// <summary>Members that got MEMBER_ID_REQUIRED and have not joined yet; each expires after its session timeout.</summary>
+    private readonly Dictionary<string, ITimer> _pendingMembers = new(StringComparer.Ordinal);
+
+    /// <summary>Members of the current generation that have not sent SyncGroup yet.</summary>
+    private readonly HashSet<string> _pendingSyncMembers = new(StringComparer.Ordinal);
+
+    /// <summary>Whether a new member joined during the initial delayed join (extends the delay, generation 0 only).</summary>
+    private bool _newMemberAdded;
+
+    /// <summary>The topics the members subscribe to (consumer protocol), computed per generation; null when not known.</summary>
+    private IReadOnlySet<string>? _subscribedTopics;
+
+    /// <summary>Creates a group in state Empty; a restored group continues its stored protocol type and generation.</summary>
+    public ConsumerGroup(string groupId, IGroupHost host, StoredGroup? restored = null)
+    {
+        GroupId = groupId;
+        _host = host;
+        StateTimestamp = host.Now;
+        ProtocolType = restored?.ProtocolType;
+        GenerationId = restored?.GenerationId ?? 0;
+        _subscribedTopics = ProtocolType == ConsumerProtocolType ? new HashSet<string>(StringComparer.Ordinal) : null;
+    }
 
     /// <summary>The group id.</summary>
-    public string GroupId { get; } = groupId;
+    public string GroupId { get; }
 
-    /// <summary>The current state.</summary>
+    /// <summary>The current state (a snapshot: it may change as soon as it is read).</summary>
     public GroupState State { get; private set; } = GroupState.Empty;
 
     /// <summary>When the group entered <see cref="State"/> (offsets of an empty group expire from there).</summary>
-    public DateTimeOffset StateTimestamp { get; private set; } = now;
+    private DateTimeOffset StateTimestamp { get; set; }
 
     /// <summary>The generation; bumped when a rebalance completes.</summary>
-    public int GenerationId { get; set; }
+    private int GenerationId { get; set; }
 
     /// <summary>The protocol type, set by the first member (e.g. <c>consumer</c>), or null for offsets-only groups.</summary>
-    public string? ProtocolType { get; set; }
+    private string? ProtocolType { get; set; }
 
     /// <summary>The protocol selected for the current generation, or null.</summary>
-    public string? ProtocolName { get; private set; }
+    private string? ProtocolName { get; set; }
 
     /// <summary>The leader's member id, or null when the group has no members.</summary>
-    public string? LeaderId { get; private set; }
+    private string? LeaderId { get; set; }
 
-    /// <summary>Members that got MEMBER_ID_REQUIRED and have not joined yet; each expires after its session timeout.</summary>
-    public Dictionary<string, ITimer> PendingMembers { get; } = new(StringComparer.Ordinal);
+    private DateTimeOffset Now => _host.Now;
 
-    /// <summary>Members of the current generation that have not sent SyncGroup yet.</summary>
-    public HashSet<string> PendingSyncMembers { get; } = new(StringComparer.Ordinal);
+    private ILogger Logger => _host.Logger;
 
-    /// <summary>Whether a new member joined during the initial delayed join (extends the delay, generation 0 only).</summary>
-    public bool NewMemberAdded { get; set; }
+    private GroupCoordinatorOptions Options => _host.Options;
 
-    /// <summary>The members in join order.</summary>
-    public IEnumerable<GroupMember> Members => _members.Values;
+    private int Size => _members.Count;
 
-    /// <summary>The number of members.</summary>
-    public int Size => _members.Count;
-
-    /// <summary>Whether the member id belongs to the group.</summary>
-    public bool Has(string memberId) => _members.ContainsKey(memberId);
-
-    /// <summary>The member with <paramref name="memberId"/>, or null.</summary>
-    public GroupMember? Get(string memberId) => _members.GetValueOrDefault(memberId);
-
-    /// <summary>Whether <paramref name="memberId"/> leads the current generation.</summary>
-    public bool IsLeader(string memberId) => LeaderId == memberId;
-
-    /// <summary>The member id currently bound to a static instance id, or null.</summary>
-    public string? StaticMemberId(string? groupInstanceId) =>
-        groupInstanceId is null ? null : _staticMembers.GetValueOrDefault(groupInstanceId);
-
-    /// <summary>The group's rebalance timeout: the largest of its members'.</summary>
-    public int RebalanceTimeoutMs => _members.Values.Select(m => m.RebalanceTimeoutMs).DefaultIfEmpty(0).Max();
+    /// <summary>
+    /// The group's rebalance timeout: the largest of its members', and 0 without members or when every
+    /// member sent a negative one (Kafka folds from 0 too).
+    /// </summary>
+    private int RebalanceTimeoutMs => _members.Values.Aggregate(0, static (max, m) => Math.Max(max, m.RebalanceTimeoutMs));
 
     /// <summary>True when every member has rejoined and no member is still between the two join steps.</summary>
-    public bool HasAllMembersJoined => _members.Values.All(m => m.IsAwaitingJoin) && PendingMembers.Count == 0;
+    private bool HasAllMembersJoined => _members.Values.All(m => m.IsAwaitingJoin) && _pendingMembers.Count == 0;
 
     /// <summary>Whether a rebalance may start now (Kafka's <c>canRebalance</c>).</summary>
-    public bool CanRebalance => State is GroupState.Stable or GroupState.CompletingRebalance or GroupState.Empty;
+    private bool CanRebalance => State is GroupState.Stable or GroupState.CompletingRebalance or GroupState.Empty;
+
+    private bool Has(string memberId) => _members.ContainsKey(memberId);
+
+    private GroupMember? Get(string memberId) => _members.GetValueOrDefault(memberId);
+
+    private bool IsLeader(string memberId) => LeaderId == memberId;
+
+    private string? StaticMemberId(string? groupInstanceId) =>
+        groupInstanceId is null ? null : _staticMembers.GetValueOrDefault(groupInstanceId);
 
     /// <summary>Adds a member; the first one fixes the protocol type and becomes leader.</summary>
-    public void Add(GroupMember member)
+    private void Add(GroupMember member)
     {
         if (_members.Count == 0)
         {
@@ -93,7 +118,7 @@ internal sealed partial class ConsumerGroup(string groupId, DateTimeOffset now)
     }
 
     /// <summary>Removes a member; a removed leader is replaced by the next member, if any.</summary>
-    public void Remove(string memberId)
+    private void Remove(string memberId)
     {
         if (!_members.Remove(memberId, out var member))
         {
@@ -102,7 +127,7 @@ internal sealed partial class ConsumerGroup(string groupId, DateTimeOffset now)
 
         CountProtocols(member, -1);
         member.StopSessionTimer();
-        PendingSyncMembers.Remove(memberId);
+        _pendingSyncMembers.Remove(memberId);
         if (member.GroupInstanceId is not null && _staticMembers.GetValueOrDefault(member.GroupInstanceId) == memberId)
         {
             _staticMembers.Remove(member.GroupInstanceId);
@@ -115,7 +140,7 @@ internal sealed partial class ConsumerGroup(string groupId, DateTimeOffset now)
     }
 
     /// <summary>Replaces the updated protocols of a member, keeping the supported-protocol counts right.</summary>
-    public void UpdateProtocols(GroupMember member, IReadOnlyList<GroupProtocol> protocols)
+    private void UpdateProtocols(GroupMember member, IReadOnlyList<GroupProtocol> protocols)
     {
         CountProtocols(member, -1);
         member.Protocols = protocols;
@@ -127,7 +152,7 @@ internal sealed partial class ConsumerGroup(string groupId, DateTimeOffset now)
     /// member takes the old one's place, protocols, assignment and leadership. The caller fences
     /// the old member's pending responses.
     /// </summary>
-    public GroupMember ReplaceStaticMember(GroupMember old, string newMemberId)
+    private GroupMember ReplaceStaticMember(GroupMember old, string newMemberId)
     {
         var index = _members.IndexOf(old.MemberId);
         _members.RemoveAt(index);
@@ -140,9 +165,9 @@ internal sealed partial class ConsumerGroup(string groupId, DateTimeOffset now)
         };
         _members.Insert(index, newMemberId, replacement);
         _staticMembers[old.GroupInstanceId!] = newMemberId;
-        if (PendingSyncMembers.Remove(old.MemberId))
+        if (_pendingSyncMembers.Remove(old.MemberId))
         {
-            PendingSyncMembers.Add(newMemberId);
+            _pendingSyncMembers.Add(newMemberId);
         }
 
         if (LeaderId == old.MemberId)
@@ -153,23 +178,11 @@ internal sealed partial class ConsumerGroup(string groupId, DateTimeOffset now)
         return replacement;
     }
 
-    /// <summary>Forgets a member that got MEMBER_ID_REQUIRED; true if it was pending.</summary>
-    public bool RemovePendingMember(string memberId)
-    {
-        if (!PendingMembers.Remove(memberId, out var timer))
-        {
-            return false;
-        }
-
-        timer.Dispose();
-        return true;
-    }
-
     /// <summary>
     /// Makes sure the leader is a member that rejoined (Kafka's <c>maybeElectNewJoinedLeader</c>);
     /// false when no member rejoined at all.
     /// </summary>
-    public bool MaybeElectNewJoinedLeader()
+    private bool MaybeElectNewJoinedLeader()
     {
         if (LeaderId is null)
         {
@@ -192,23 +205,27 @@ internal sealed partial class ConsumerGroup(string groupId, DateTimeOffset now)
     }
 
     /// <summary>Starts the next generation: CompletingRebalance with a selected protocol, or Empty without members.</summary>
-    public void InitNextGeneration(DateTimeOffset now)
+    private void InitNextGeneration()
     {
         GenerationId++;
         if (_members.Count > 0)
         {
             ProtocolName = SelectProtocol();
-            TransitionTo(GroupState.CompletingRebalance, now);
+            _subscribedTopics = ComputeSubscribedTopics();
+            TransitionTo(GroupState.CompletingRebalance);
         }
         else
         {
             ProtocolName = null;
-            TransitionTo(GroupState.Empty, now);
+            _subscribedTopics = ComputeSubscribedTopics();
+            TransitionTo(GroupState.Empty);
         }
+
+        _pendingSyncMembers.Clear();
     }
 
     /// <summary>Moves to <paramref name="state"/>; throws on a transition Kafka does not allow (a coordinator bug).</summary>
-    public void TransitionTo(GroupState state, DateTimeOffset now)
+    private void TransitionTo(GroupState state)
     {
         var valid = state switch
         {
@@ -225,7 +242,7 @@ internal sealed partial class ConsumerGroup(string groupId, DateTimeOffset now)
         }
 
         State = state;
-        StateTimestamp = now;
+        StateTimestamp = Now;
     }
 
     private void CountProtocols(GroupMember member, int delta)

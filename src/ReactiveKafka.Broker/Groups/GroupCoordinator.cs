@@ -1,16 +1,20 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using ReactiveKafka.Protocol;
 
 namespace ReactiveKafka.Broker.Groups;
 
 /// <summary>
 /// The classic-protocol group coordinator of the single-node broker: JoinGroup, SyncGroup,
-/// Heartbeat, LeaveGroup, OffsetCommit/OffsetFetch, DescribeGroups, ListGroups and DeleteGroups,
-/// with Apache Kafka's <c>GroupCoordinator</c> semantics as clients observe them.
+/// Heartbeat, LeaveGroup, OffsetCommit/OffsetFetch/OffsetDelete, DescribeGroups, ListGroups and
+/// DeleteGroups, with Apache Kafka's <c>GroupCoordinator</c> semantics as clients observe them.
 /// </summary>
 /// <remarks>
+/// <para><b>Who owns what.</b> The coordinator keeps the map of groups, the offset store, the clock
+/// and its timers (the retention pass, and the timers it schedules for the groups through
+/// <see cref="IGroupHost"/>); it validates what needs no group, finds or creates the group and hands
+/// the request to it. Each <see cref="ConsumerGroup"/> owns its state and every transition on it, behind
+/// its own private lock.</para>
 /// <para><b>States.</b> <c>Empty</c> (no members, maybe offsets) → first join →
 /// <c>PreparingRebalance</c> (collect joins) → every known member rejoined, or the rebalance timeout
 /// expired (dynamic members that did not rejoin are removed) → the generation is bumped, a protocol
@@ -21,27 +25,25 @@ namespace ReactiveKafka.Broker.Groups;
 /// back to PreparingRebalance (waiting syncs get REBALANCE_IN_PROGRESS, heartbeats report it). A
 /// rebalance that ends with no members goes to <c>Empty</c>; deletion or retention moves an Empty
 /// group to <c>Dead</c> and forgets it.</para>
-/// <para><b>Timeouts</b> (all on <see cref="TimeProvider"/> timers, enforced here):
-/// the <i>session timeout</i> per member, restarted by every heartbeat, join, sync and commit —
-/// on expiry the member is removed and the group rebalances (members with a join or sync in
-/// flight are exempt, as in Kafka, except new members, who get
+/// <para><b>Timeouts</b>: the <i>session timeout</i> per member, restarted by every heartbeat, join,
+/// sync and commit — on expiry the member is removed and the group rebalances (members with a join or
+/// sync in flight are exempt, as in Kafka, except new members, who get
 /// <see cref="GroupCoordinatorOptions.NewMemberJoinTimeout"/>); a member id handed out with
 /// MEMBER_ID_REQUIRED expires after the session timeout unless it joins; the <i>rebalance
-/// timeout</i> (the largest of the members') bounds PreparingRebalance, and after the join it
-/// bounds how long members may take to send SyncGroup; the <i>initial rebalance delay</i> makes the
-/// first rebalance of an empty group wait for more members (extended while new ones arrive, up to the
-/// rebalance timeout); the <i>retention check</i> removes expired offsets and empty groups.</para>
-/// <para><b>Concurrency.</b> Each group is guarded by its own lock held only for short synchronous
-/// sections — never across an await or I/O — instead of a per-group loop: it gives the same
-/// one-owner ordering with less machinery. Requests that must wait (JoinGroup during a rebalance,
-/// SyncGroup of a follower) park a <see cref="TaskCompletionSource{TResult}"/> created with
-/// <see cref="TaskCreationOptions.RunContinuationsAsynchronously"/>, so completing it inside the lock
-/// never runs the waiter's continuation there. Cancelling a wait (the connection closed) only
-/// abandons the caller's task; the group proceeds exactly as Kafka does when a response cannot be
-/// delivered (the member's session then expires). Offset writes are enqueued under the group lock, so
-/// the log records decisions in order, and awaited (fsync) outside it.</para>
+/// timeout</i> (the largest of the members', at least 0) bounds PreparingRebalance, and after the join
+/// it bounds how long members may take to send SyncGroup (Kafka's pending-sync expiry: a member that
+/// joined with a rebalance timeout of 0 must sync at once, in Kafka too); the <i>initial rebalance
+/// delay</i> makes the first rebalance of an empty group wait for more members (extended while new
+/// ones arrive, up to the rebalance timeout); the <i>retention check</i> removes expired offsets and
+/// empty groups.</para>
+/// <para><b>Concurrency.</b> A lock per group, held only for short synchronous sections, gives the
+/// same one-owner ordering as a loop per group with less machinery. Requests that must wait (JoinGroup
+/// during a rebalance, SyncGroup of a follower) park a completion source. Cancelling a wait (the
+/// connection closed) only abandons the caller's task; the group proceeds exactly as Kafka does when a
+/// response cannot be delivered (the member's session then expires). Offset writes are enqueued under
+/// the group's lock, so the log records decisions in order, and awaited (fsync) outside it.</para>
 /// </remarks>
-internal sealed partial class GroupCoordinator : IAsyncDisposable
+internal sealed partial class GroupCoordinator : IGroupHost, IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, ConsumerGroup> _groups = new(StringComparer.Ordinal);
     private readonly GroupCoordinatorOptions _options;
@@ -60,12 +62,7 @@ internal sealed partial class GroupCoordinator : IAsyncDisposable
         _logger = logger ?? NullLogger.Instance;
         foreach (var groupId in store.GroupIds)
         {
-            var stored = store.GetGroup(groupId);
-            _groups[groupId] = new ConsumerGroup(groupId, Now)
-            {
-                ProtocolType = stored?.ProtocolType,
-                GenerationId = stored?.GenerationId ?? 0,
-            };
+            _groups[groupId] = new ConsumerGroup(groupId, this, store.GetGroup(groupId));
         }
 
         _retentionTimer = _time.CreateTimer(
@@ -75,77 +72,18 @@ internal sealed partial class GroupCoordinator : IAsyncDisposable
             _options.OffsetsRetentionCheckInterval);
     }
 
+    /// <inheritdoc />
+    GroupCoordinatorOptions IGroupHost.Options => _options;
+
+    /// <inheritdoc />
+    ILogger IGroupHost.Logger => _logger;
+
+    /// <inheritdoc />
+    DateTimeOffset IGroupHost.Now => _time.GetUtcNow();
+
     /// <summary>Opens the offset store under <paramref name="dataDirectory"/> and creates a coordinator over it.</summary>
     public static GroupCoordinator Open(string dataDirectory, GroupCoordinatorOptions? options = null, TimeProvider? timeProvider = null, ILogger? logger = null) =>
         new(OffsetStore.Open(dataDirectory, logger), options, timeProvider, logger);
-
-    private DateTimeOffset Now => _time.GetUtcNow();
-
-    /// <summary>Describes groups; an unknown group is reported as Dead with no error, as Kafka's classic coordinator does.</summary>
-    public IReadOnlyList<DescribedGroup> DescribeGroups(IEnumerable<string> groupIds) =>
-        [.. groupIds.Select(Describe)];
-
-    /// <summary>
-    /// Lists groups, optionally only those in <paramref name="statesFilter"/> (state names, case-insensitive)
-    /// and of <paramref name="typesFilter"/> (group types; every group here is <c>classic</c>).
-    /// </summary>
-    public IReadOnlyList<ListedGroup> ListGroups(IReadOnlyCollection<string>? statesFilter = null, IReadOnlyCollection<string>? typesFilter = null)
-    {
-        if (typesFilter is { Count: > 0 } && !typesFilter.Contains("classic", StringComparer.OrdinalIgnoreCase))
-        {
-            return [];
-        }
-
-        var states = statesFilter is { Count: > 0 } ? statesFilter.Select(GroupStateNames.Parse).ToHashSet() : null;
-        var listed = new List<ListedGroup>();
-        foreach (var group in _groups.Values)
-        {
-            lock (group.Gate)
-            {
-                if (group.State != GroupState.Dead && (states is null || states.Contains(group.State)))
-                {
-                    listed.Add(new ListedGroup(group.GroupId, group.ProtocolType ?? "", group.State.ToKafkaName()));
-                }
-            }
-        }
-
-        return listed;
-    }
-
-    /// <summary>
-    /// Deletes groups and their offsets (tombstones fsync'd before this completes): GROUP_ID_NOT_FOUND
-    /// for unknown groups, NON_EMPTY_GROUP while a group has members.
-    /// </summary>
-    public async ValueTask<IReadOnlyList<DeletedGroup>> DeleteGroupsAsync(IEnumerable<string> groupIds, CancellationToken cancellationToken = default)
-    {
-        var results = new List<DeletedGroup>();
-        var writes = new List<Task>();
-        foreach (var groupId in groupIds)
-        {
-            var error = ErrorCode.GroupIdNotFound;
-            if (_groups.TryGetValue(groupId, out var group))
-            {
-                lock (group.Gate)
-                {
-                    error = group.State switch
-                    {
-                        GroupState.Dead => ErrorCode.GroupIdNotFound,
-                        GroupState.Empty => ErrorCode.None,
-                        _ => ErrorCode.NonEmptyGroup,
-                    };
-                    if (error == ErrorCode.None)
-                    {
-                        writes.Add(MarkDead(group));
-                    }
-                }
-            }
-
-            results.Add(new DeletedGroup(groupId, error));
-        }
-
-        await Task.WhenAll(writes).WaitAsync(cancellationToken).ConfigureAwait(false);
-        return results;
-    }
 
     /// <summary>Stops all timers, answers parked requests with COORDINATOR_NOT_AVAILABLE and closes the offset store.</summary>
     public async ValueTask DisposeAsync()
@@ -159,53 +97,55 @@ internal sealed partial class GroupCoordinator : IAsyncDisposable
         await _retentionTimer.DisposeAsync().ConfigureAwait(false);
         foreach (var group in _groups.Values)
         {
-            lock (group.Gate)
-            {
-                group.StopAllTimers();
-                foreach (var member in group.Members)
-                {
-                    CompleteJoin(member, JoinGroupResult.Failed(ErrorCode.CoordinatorNotAvailable, member.MemberId));
-                    CompleteSync(member, SyncGroupResult.Failed(ErrorCode.CoordinatorNotAvailable));
-                }
-            }
+            group.Shutdown();
         }
 
         await _store.DisposeAsync().ConfigureAwait(false);
     }
 
-    private DescribedGroup Describe(string groupId)
+    /// <inheritdoc />
+    ITimer IGroupHost.Schedule(TimeSpan due, Action callback) =>
+        _time.CreateTimer(
+            static state =>
+            {
+                var (coordinator, callback) = ((GroupCoordinator, Action))state!;
+                if (!coordinator._disposed)
+                {
+                    callback();
+                }
+            },
+            (this, callback),
+            due,
+            Timeout.InfiniteTimeSpan);
+
+    /// <inheritdoc />
+    Task IGroupHost.Append(IReadOnlyList<OffsetLogRecord> records) => Append(records);
+
+    /// <inheritdoc />
+    void IGroupHost.AppendInBackground(IReadOnlyList<OffsetLogRecord> records) => Observe(Append(records));
+
+    /// <inheritdoc />
+    IReadOnlyList<KeyValuePair<GroupTopicPartition, CommittedOffset>> IGroupHost.GetOffsets(string groupId) => _store.GetOffsets(groupId);
+
+    /// <inheritdoc />
+    void IGroupHost.Forget(ConsumerGroup group) => _groups.TryRemove(KeyValuePair.Create(group.GroupId, group));
+
+    /// <summary>Appends to the store; once the store is closed (a timer or request racing shutdown) the task faults instead of throwing.</summary>
+    private Task Append(IReadOnlyList<OffsetLogRecord> records)
     {
-        if (!_groups.TryGetValue(groupId, out var group))
+        try
         {
-            return new DescribedGroup(ErrorCode.None, groupId, GroupState.Dead.ToKafkaName(), "", "", []);
+            return _store.Append(records);
         }
-
-        lock (group.Gate)
+        catch (ObjectDisposedException e)
         {
-            var stable = group.State == GroupState.Stable;
-            var protocol = stable ? group.ProtocolName ?? "" : "";
-
-            // Like Kafka, metadata and assignments are only meaningful (and only shown) when Stable.
-            var members = group.Members.Select(m => new DescribedMember(
-                m.MemberId, m.GroupInstanceId, m.ClientId, m.ClientHost,
-                stable ? m.MetadataFor(protocol) : ReadOnlyMemory<byte>.Empty,
-                stable ? m.Assignment : ReadOnlyMemory<byte>.Empty)).ToList();
-            return new DescribedGroup(ErrorCode.None, groupId, group.State.ToKafkaName(), group.ProtocolType ?? "", protocol, members);
+            return Task.FromException(e);
         }
     }
 
-    /// <summary>Moves an Empty group to Dead, forgets it and enqueues its tombstone; caller holds the group lock.</summary>
-    private Task MarkDead(ConsumerGroup group)
-    {
-        group.StopAllTimers();
-        group.TransitionTo(GroupState.Dead, Now);
-        _groups.TryRemove(KeyValuePair.Create(group.GroupId, group));
-        return _store.Append(new OffsetLogRecord.GroupTombstone(group.GroupId));
-    }
-
-    /// <summary>Enqueues the group's protocol type and generation (not awaited: it only serves restarts).</summary>
-    private void PersistGroup(ConsumerGroup group) =>
-        Observe(_store.Append(new OffsetLogRecord.Group(group.GroupId, new StoredGroup(group.ProtocolType, group.GenerationId))));
+    /// <summary>The group, created Empty if it does not exist yet.</summary>
+    private ConsumerGroup GetOrCreate(string groupId) =>
+        _groups.GetOrAdd(groupId, static (id, host) => new ConsumerGroup(id, host), (IGroupHost)this);
 
     private void Observe(Task write) =>
         write.ContinueWith(
@@ -219,15 +159,4 @@ internal sealed partial class GroupCoordinator : IAsyncDisposable
         waiter.Task.IsCompleted || !cancellationToken.CanBeCanceled
             ? new ValueTask<T>(waiter.Task)
             : new ValueTask<T>(waiter.Task.WaitAsync(cancellationToken));
-
-    private static ErrorCode ValidateCurrentMember(ConsumerGroup group, string memberId, string? groupInstanceId)
-    {
-        // A static instance bound to another member id means this member was replaced: fenced.
-        if (group.StaticMemberId(groupInstanceId) is { } current && current != memberId)
-        {
-            return ErrorCode.FencedInstanceId;
-        }
-
-        return group.Has(memberId) ? ErrorCode.None : ErrorCode.UnknownMemberId;
-    }
 }

@@ -1,8 +1,8 @@
 namespace ReactiveKafka.Broker.Groups;
 
 /// <summary>
-/// One member of a classic group (Kafka's <c>MemberMetadata</c>). Not thread-safe: only touched
-/// while holding its <see cref="ConsumerGroup.Gate"/>.
+/// One member of a classic group (Kafka's <c>MemberMetadata</c>). Not thread-safe: only touched by
+/// its <see cref="ConsumerGroup"/>, under the group's lock.
 /// </summary>
 internal sealed class GroupMember(
     string memberId,

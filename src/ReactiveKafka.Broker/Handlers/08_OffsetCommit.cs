@@ -6,9 +6,10 @@ using ReactiveKafka.Protocol.Messages;
 namespace ReactiveKafka.Broker.Handlers;
 
 /// <summary>
-/// OffsetCommit (key 8), versions 0–8. Offsets are persisted (fsync'd) before the response. An offset
-/// of a partition that does not exist gets UNKNOWN_TOPIC_OR_PARTITION, and one beyond the log end
-/// OFFSET_OUT_OF_RANGE: a committed offset never runs ahead of the log.
+/// OffsetCommit (key 8), versions 0–8. Offsets are persisted (fsync'd) before the response. A partition
+/// that does not exist gets UNKNOWN_TOPIC_OR_PARTITION; any offset of an existing one is accepted, also
+/// beyond the log end, as Kafka does (admin tools set offsets ahead; a consumer that later fetches there
+/// gets OFFSET_OUT_OF_RANGE and applies its reset policy).
 /// </summary>
 internal sealed class OffsetCommitHandler(BrokerContext broker) : RequestHandler<OffsetCommitRequest, OffsetCommitResponse>
 {
@@ -25,10 +26,6 @@ internal sealed class OffsetCommitHandler(BrokerContext broker) : RequestHandler
                 if (log is null)
                 {
                     errors[(topic.Name, partition.PartitionIndex)] = ErrorCode.UnknownTopicOrPartition;
-                }
-                else if (partition.CommittedOffset > log.LogEndOffset)
-                {
-                    errors[(topic.Name, partition.PartitionIndex)] = ErrorCode.OffsetOutOfRange;
                 }
                 else
                 {

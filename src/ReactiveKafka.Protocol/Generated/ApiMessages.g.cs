@@ -41,6 +41,7 @@ public static partial class ApiMessages
         new(ApiKey.CreatePartitions, 0, 3, 2),
         new(ApiKey.DeleteGroups, 0, 2, 2),
         new(ApiKey.IncrementalAlterConfigs, 0, 1, 1),
+        new(ApiKey.OffsetDelete, 0, 0, -1),
         new(ApiKey.DescribeCluster, 0, 1, 0),
     ];
 
@@ -237,6 +238,9 @@ public static partial class ApiMessages
                 return true;
             case ApiKey.IncrementalAlterConfigs:
                 range = new(ApiKey.IncrementalAlterConfigs, 0, 1, 1);
+                return true;
+            case ApiKey.OffsetDelete:
+                range = new(ApiKey.OffsetDelete, 0, 0, -1);
                 return true;
             case ApiKey.DescribeCluster:
                 range = new(ApiKey.DescribeCluster, 0, 1, 0);

@@ -25,7 +25,9 @@ public class BrokerFixture : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         Directory.CreateDirectory(DataDirectory);
-        Broker = await KafkaBroker.StartAsync(Configure(new BrokerOptions { DataDirectory = DataDirectory, Listener = "127.0.0.1:0" }));
+        // No initial rebalance delay, as Testcontainers' Kafka: a test's group forms at its first join.
+        // GroupStartupTests keeps Kafka's default.
+        Broker = await KafkaBroker.StartAsync(Configure(new BrokerOptions { DataDirectory = DataDirectory, Listener = "127.0.0.1:0", GroupInitialRebalanceDelay = TimeSpan.Zero }));
     }
 
     public async ValueTask DisposeAsync()
