@@ -90,9 +90,9 @@ internal sealed partial class PartitionLog
 
     /// <summary>
     /// ListOffsets by timestamp: <see cref="EarliestTimestamp"/> gives the log start offset,
-    /// <see cref="LatestTimestamp"/> the high watermark; any other timestamp the base offset of the
-    /// first batch whose max timestamp is &gt;= it (batch granularity: records are not decoded; the
-    /// time index narrows the scan), or null when no batch below the high watermark is that recent.
+    /// <see cref="LatestTimestamp"/> the high watermark; any other timestamp the offset of the first
+    /// record whose timestamp is &gt;= it (see <see cref="FindByTimestamp"/>), or null when no record
+    /// below the high watermark is that recent.
     /// </summary>
     public long? OffsetForTimestamp(long timestampMs)
     {
@@ -104,25 +104,9 @@ internal sealed partial class PartitionLog
                 return HighWatermark;
         }
 
-        var hw = HighWatermark;
-        foreach (var segment in _segments)
+        if (FindByTimestamp(timestampMs) is { } found)
         {
-            if (segment.MaxTimestamp < timestampMs || !segment.TryAcquire())
-            {
-                continue;
-            }
-
-            try
-            {
-                if (segment.FindOffsetByTimestamp(timestampMs) is { } offset)
-                {
-                    return offset < hw ? Math.Max(offset, LogStartOffset) : null;
-                }
-            }
-            finally
-            {
-                segment.Release();
-            }
+            return found.Offset;
         }
 
         return null;
