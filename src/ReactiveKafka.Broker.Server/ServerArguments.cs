@@ -30,6 +30,8 @@ internal sealed record ServerArguments
           --cleaner-backoff-ms N      log cleaner sleep when no compacted topic is dirty (default 15000)
           --flush durable|interval|os when data is fsync'd (default durable: acks=all survives kill -9)
           --flush-interval-ms N       fsync interval for --flush interval (default 1000)
+                                      durable: a write (acks=1 too) is visible to consumers and ListOffsets once
+                                      fsync'd, milliseconds after it is appended; a ListOffsets waits for that fsync
           --max-request-bytes N       largest request accepted (default 104857600)
           --max-message-bytes N       largest record batch accepted (default 1048588)
           --max-connections N         most client connections at once (default 1000)

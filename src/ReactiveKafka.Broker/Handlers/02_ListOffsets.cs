@@ -1,4 +1,5 @@
 using ReactiveKafka.Broker.Network;
+using ReactiveKafka.Broker.Storage;
 using ReactiveKafka.Protocol;
 using ReactiveKafka.Protocol.Messages;
 
@@ -6,13 +7,22 @@ namespace ReactiveKafka.Broker.Handlers;
 
 /// <summary>
 /// ListOffsets (key 2), versions 0–8. Timestamp -1 is the latest offset (the high watermark), -2 the
-/// earliest (the log start offset), -3 the offset of the largest timestamp (v7+), -4 the earliest local
-/// offset (v8+, the same as earliest here: there is no tiered storage); any other timestamp is looked up
-/// in the time index (the first offset whose timestamp is at or after it; -1 when there is none).
-/// Version 0 answers in OldStyleOffsets.
+/// earliest (the log start offset), -3 the first record with the largest timestamp (v7+, KIP-734), -4 the
+/// earliest local offset (v8+, the same as earliest here: there is no tiered storage); any other timestamp
+/// is the first record whose timestamp is at or after it. Found records are answered with their own offset
+/// and timestamp, as Kafka does; none found is offset -1, timestamp -1. Version 0 answers in OldStyleOffsets.
 /// </summary>
+/// <remarks>
+/// Visibility: in Durable mode the high watermark is the fsync'd end, so an acks=1 write is answered before it
+/// is visible. A lookup other than "earliest" therefore first waits (for at most <see cref="VisibilityWait"/>)
+/// until everything appended before the request is durable, which is one group-commit fsync: a ListOffsets that
+/// follows an acknowledged write sees it, as on a single Kafka broker, and never sees data a crash could lose.
+/// </remarks>
 internal sealed class ListOffsetsHandler(BrokerContext broker) : RequestHandler<ListOffsetsRequest, ListOffsetsResponse>
 {
+    /// <summary>How long a lookup waits for the fsync in flight before answering with what is durable.</summary>
+    internal static readonly TimeSpan VisibilityWait = TimeSpan.FromSeconds(5);
+
     private const long Latest = -1;
     private const long Earliest = -2;
     private const long MaxTimestamp = -3;
@@ -21,6 +31,44 @@ internal sealed class ListOffsetsHandler(BrokerContext broker) : RequestHandler<
     /// <inheritdoc />
     protected override ValueTask<ListOffsetsResponse?> HandleAsync(RequestContext context, ListOffsetsRequest request)
     {
+        List<(PartitionLog Log, long End)>? pending = null;
+        foreach (var topic in request.Topics)
+        {
+            foreach (var partition in topic.Partitions)
+            {
+                if (partition.Timestamp is not (Earliest or EarliestLocal) &&
+                    broker.Topics.GetPartition(topic.Name, partition.PartitionIndex) is { } log &&
+                    log.HighWatermark < log.LogEndOffset)
+                {
+                    (pending ??= []).Add((log, log.LogEndOffset));
+                }
+            }
+        }
+
+        return pending is null ? new(Answer(context, request)) : WaitThenAnswerAsync(context, request, pending);
+    }
+
+    private async ValueTask<ListOffsetsResponse?> WaitThenAnswerAsync(RequestContext context, ListOffsetsRequest request, List<(PartitionLog Log, long End)> waits)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.ConnectionClosed);
+        timeout.CancelAfter(VisibilityWait);
+        foreach (var (log, end) in waits)
+        {
+            try
+            {
+                await log.WaitForDurableAsync(end, timeout.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException)
+            {
+                // Slow disk, failed fsync or closed log: answer from what is durable; the lookup reports the rest.
+            }
+        }
+
+        return Answer(context, request);
+    }
+
+    private ListOffsetsResponse Answer(RequestContext context, ListOffsetsRequest request)
+    {
         var response = new ListOffsetsResponse();
         foreach (var topic in request.Topics)
         {
@@ -28,7 +76,7 @@ internal sealed class ListOffsetsHandler(BrokerContext broker) : RequestHandler<
             response.Topics.Add(topicResponse);
             foreach (var partition in topic.Partitions)
             {
-                var result = new ListOffsetsResponse.ListOffsetsPartitionResponse { PartitionIndex = partition.PartitionIndex, LeaderEpoch = 0 };
+                var result = new ListOffsetsResponse.ListOffsetsPartitionResponse { PartitionIndex = partition.PartitionIndex };
                 topicResponse.Partitions.Add(result);
                 var log = broker.Topics.GetPartition(topic.Name, partition.PartitionIndex);
                 if (log is null)
@@ -37,29 +85,43 @@ internal sealed class ListOffsetsHandler(BrokerContext broker) : RequestHandler<
                     continue;
                 }
 
-                (long Offset, long Timestamp) found = partition.Timestamp switch
-                {
-                    Latest => (log.HighWatermark, -1),
-                    Earliest or EarliestLocal => (log.LogStartOffset, -1),
-                    MaxTimestamp => log.HighWatermark > log.LogStartOffset ? (log.HighWatermark - 1, -1) : (-1, -1),
-                    < 0 => (-2, -2),
-                    var timestamp => (log.OffsetForTimestamp(timestamp) ?? -1, timestamp),
-                };
-                if (found.Offset == -2)
+                if (partition.Timestamp < EarliestLocal)
                 {
                     result.ErrorCode = (short)ErrorCode.InvalidRequest;
                     continue;
                 }
 
-                result.Offset = found.Offset;
-                result.Timestamp = found.Timestamp;
+                TimestampAndOffset? found;
+                try
+                {
+                    found = partition.Timestamp switch
+                    {
+                        Latest => new TimestampAndOffset(-1, log.HighWatermark),
+                        Earliest or EarliestLocal => new TimestampAndOffset(-1, log.LogStartOffset),
+                        MaxTimestamp => log.FindMaxTimestamp(),
+                        var timestamp => log.FindByTimestamp(timestamp),
+                    };
+                }
+                catch (ProtocolException)
+                {
+                    result.ErrorCode = (short)ErrorCode.CorruptMessage;
+                    continue;
+                }
+
+                if (found is { } f)
+                {
+                    result.Offset = f.Offset;
+                    result.Timestamp = f.Timestamp;
+                    result.LeaderEpoch = 0;
+                }
+
                 if (context.ApiVersion == 0)
                 {
-                    result.OldStyleOffsets = found.Offset >= 0 ? [found.Offset] : [];
+                    result.OldStyleOffsets = result.Offset >= 0 ? [result.Offset] : [];
                 }
             }
         }
 
-        return new(response);
+        return response;
     }
 }

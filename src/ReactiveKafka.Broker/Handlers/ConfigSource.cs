@@ -9,9 +9,15 @@ internal enum ConfigSource : sbyte
     /// <summary>Set on the topic.</summary>
     DynamicTopic = 1,
 
-    /// <summary>The broker's static configuration.</summary>
+    /// <summary>Set dynamically for this broker (not possible here).</summary>
+    DynamicBroker = 2,
+
+    /// <summary>Set dynamically for every broker (not possible here).</summary>
+    DynamicDefaultBroker = 3,
+
+    /// <summary>The broker's static configuration: here its options or command line.</summary>
     StaticBroker = 4,
 
-    /// <summary>The built-in default.</summary>
+    /// <summary>Kafka's built-in default.</summary>
     Default = 5,
 }

@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 
 namespace ReactiveKafka.Broker.Storage;
@@ -8,19 +7,23 @@ namespace ReactiveKafka.Broker.Storage;
 /// <see cref="FlushPolicy.Interval"/>, and the recovery point checkpoint.
 /// </summary>
 /// <remarks>
-/// Group commit: an append in Durable mode posts a wake-up into a one-slot channel (a full slot
-/// drops the post: one pending wake-up is enough). The flusher task takes the wake-up, then
+/// Group commit: an append in Durable mode asks for a flush round, which queues the log on one of the
+/// <see cref="FlushThreads"/> unless it is queued already (one pending round is enough). The round
 /// captures the log end offset under the write lock and fsyncs every dirty segment. Every append
-/// that finished before the capture is covered by that fsync; appends that land during it post a
-/// new wake-up and ride the next one. So N concurrent appenders cost about two fsyncs, not N.
-/// Lock order is always flush lock, then write lock; the write lock is never held during an fsync
-/// by the flusher, so appends keep flowing while the disk works.
+/// that finished before the capture is covered by that fsync; appends that land during it ask again
+/// and ride the next round. So N concurrent appenders cost about two fsyncs, not N. A log is flushed by
+/// one thread at a time (<c>_flushState</c>). Lock order is always flush lock, then write lock; the
+/// write lock is never held during an fsync by a round, so appends keep flowing while the disk works.
 /// </remarks>
 internal sealed partial class PartitionLog
 {
+    private const int FlushIdle = 0;
+    private const int FlushQueued = 1;
+    private const int FlushRunning = 2;
+    private const int FlushRunningAndAsked = 3;
+
     private readonly Lock _flushLock = new();
-    private readonly Channel<byte> _flushRequests;
-    private Task? _flusher;
+    private int _flushState;
     private ITimer? _intervalTimer;
     private long _intervalPeriodMs;
     private long _durableOffset;
@@ -112,11 +115,6 @@ internal sealed partial class PartitionLog
 
     private void StartFlushing(LogConfig config)
     {
-        if (config.FlushPolicy == FlushPolicy.Durable && _flusher is null)
-        {
-            _flusher = Task.Run(RunFlusherAsync);
-        }
-
         var period = config.FlushPolicy == FlushPolicy.Interval ? Math.Max(1, config.FlushIntervalMs) : 0;
         if (period != _intervalPeriodMs)
         {
@@ -128,9 +126,9 @@ internal sealed partial class PartitionLog
         }
     }
 
-    private async ValueTask StopFlushingAsync()
+    // A round still queued when the log closes finds it closed (under the flush lock) and does nothing.
+    private ValueTask StopFlushingAsync()
     {
-        _flushRequests.Writer.TryComplete();
         lock (_flushLock)
         {
             _intervalTimer?.Dispose();
@@ -138,35 +136,71 @@ internal sealed partial class PartitionLog
             _intervalPeriodMs = 0;
         }
 
-        if (_flusher is { } flusher)
-        {
-            await flusher.ConfigureAwait(false);
-        }
+        return ValueTask.CompletedTask;
     }
 
-    // Called after an append in Durable mode, and after a roll in any mode.
+    // Called after an append in Durable mode and after a roll in any mode: queues one fsync round on the flush
+    // threads, or marks the running one to go again. (The interval timer flushes on its own thread: nothing waits.)
     private void RequestFlush()
     {
-        if (_config.FlushPolicy == FlushPolicy.Durable)
+        while (true)
         {
-            _flushRequests.Writer.TryWrite(0);
-        }
-        else
-        {
-            ThreadPool.UnsafeQueueUserWorkItem(static log => log.FlushInBackground(), this, preferLocal: false);
+            var state = Volatile.Read(ref _flushState);
+            var next = state switch
+            {
+                FlushIdle => FlushQueued,
+                FlushRunning => FlushRunningAndAsked,
+                _ => -1, // Queued, or running and asked already: that round covers this request.
+            };
+            if (next < 0)
+            {
+                return;
+            }
+
+            if (Interlocked.CompareExchange(ref _flushState, next, state) == state)
+            {
+                if (next == FlushQueued)
+                {
+                    FlushThreads.Enqueue(this);
+                }
+
+                return;
+            }
         }
     }
 
-    private async Task RunFlusherAsync()
+    /// <summary>
+    /// Runs a queued fsync round (on a flush thread), and the next one at once when it was asked for meanwhile and no
+    /// other log is waiting for a thread; otherwise the next round queues behind the others.
+    /// </summary>
+    internal void RunQueuedFlush()
     {
-        var reader = _flushRequests.Reader;
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        while (true)
         {
-            while (reader.TryRead(out _))
+            Volatile.Write(ref _flushState, FlushRunning);
+            try
             {
+                FlushInBackground();
+            }
+            catch (Exception e)
+            {
+                // Nothing may end a flush thread: the waiters of this log stay waiting, the other logs are served.
+                _logger.LogError(e, "A flush round of {Directory} failed", Directory);
             }
 
-            FlushInBackground();
+            if (Interlocked.CompareExchange(ref _flushState, FlushIdle, FlushRunning) == FlushRunning)
+            {
+                return;
+            }
+
+            if (!FlushThreads.HasQueued)
+            {
+                continue;
+            }
+
+            Volatile.Write(ref _flushState, FlushQueued);
+            FlushThreads.Enqueue(this);
+            return;
         }
     }
 

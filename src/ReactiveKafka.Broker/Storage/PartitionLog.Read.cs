@@ -118,9 +118,9 @@ internal sealed partial class PartitionLog
 
     /// <summary>
     /// ListOffsets by timestamp: <see cref="EarliestTimestamp"/> gives the log start offset,
-    /// <see cref="LatestTimestamp"/> the high watermark; any other timestamp the base offset of the
-    /// first batch whose max timestamp is &gt;= it (batch granularity: records are not decoded; the
-    /// time index narrows the scan), or null when no batch below the high watermark is that recent.
+    /// <see cref="LatestTimestamp"/> the high watermark; any other timestamp the offset of the first
+    /// record whose timestamp is &gt;= it (see <see cref="FindByTimestamp"/>), or null when no record
+    /// below the high watermark is that recent.
     /// </summary>
     public long? OffsetForTimestamp(long timestampMs)
     {
@@ -132,42 +132,9 @@ internal sealed partial class PartitionLog
                 return HighWatermark;
         }
 
-        var hw = HighWatermark;
-        while (!_closed)
+        if (FindByTimestamp(timestampMs) is { } found)
         {
-            var segments = _segments;
-            var replaced = false;
-            foreach (var segment in segments)
-            {
-                if (segment.MaxTimestamp < timestampMs)
-                {
-                    continue;
-                }
-
-                if (!segment.TryAcquire())
-                {
-                    // Deleted or replaced by a cleaned segment meanwhile: skipping it could answer a later offset.
-                    replaced = true;
-                    break;
-                }
-
-                try
-                {
-                    if (segment.FindOffsetByTimestamp(timestampMs) is { } offset)
-                    {
-                        return offset < hw ? Math.Max(offset, LogStartOffset) : null;
-                    }
-                }
-                finally
-                {
-                    segment.Release();
-                }
-            }
-
-            if (!replaced)
-            {
-                return null;
-            }
+            return found.Offset;
         }
 
         return null;

@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using ReactiveKafka.Protocol;
 
@@ -42,11 +41,6 @@ internal sealed partial class PartitionLog : IAsyncDisposable
         _time = time;
         _logger = logger;
         _segments = segments;
-        _flushRequests = Channel.CreateBounded<byte>(new BoundedChannelOptions(1)
-        {
-            FullMode = BoundedChannelFullMode.DropWrite,
-            SingleReader = true,
-        });
     }
 
     /// <summary>Raised (on the appending or flushing thread) after <see cref="HighWatermark"/> advances; keep handlers short and non-throwing.</summary>

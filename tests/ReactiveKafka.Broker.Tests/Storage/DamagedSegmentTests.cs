@@ -89,7 +89,7 @@ public sealed class DamagedSegmentTests : IDisposable
 
         AssertRefused(log, victim.Header.BaseOffset, victim.Header.LastOffset);
         Assert.Equal(Expected(log, except: victim.Header), ReadAround(log, victim.Header));
-        Assert.Equal(2, log.OffsetForTimestamp(1_002));
+        Assert.Equal(3, log.OffsetForTimestamp(1_002)); // batch 1 holds offsets 2 and 3 at 1001 and 1002: the record, not the batch
         Assert.Equal(victim.Header.LastOffset + 1, log.OffsetForTimestamp(victim.Header.MaxTimestamp)); // steps over the damage
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging.Abstractions;
 using ReactiveKafka.Broker.Storage;
@@ -52,6 +53,51 @@ public sealed class DurabilityTests : IDisposable
         }
 
         Assert.Equal(1, Volatile.Read(ref advanced));
+    }
+
+    [Fact]
+    public async Task Durable_ThreadPoolStarvedByTheApplication_FsyncStillRunsAtOnce()
+    {
+        await using var log = Open(LogConfig.Default);
+        log.Append(TestBatches.Create(1), 0);
+        await log.WaitForDurableAsync(1, TestContext.Current.CancellationToken);
+
+        // An application blocking every pool thread (synchronous waits), with more such work queued behind them.
+        using var gate = new ManualResetEventSlim(false);
+        var blockers = ThreadPool.ThreadCount + (4 * Environment.ProcessorCount);
+        for (var i = 0; i < blockers; i++)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(_ => gate.Wait(TimeSpan.FromSeconds(3)), null);
+        }
+
+        TimeSpan took;
+        try
+        {
+            var starved = Stopwatch.StartNew();
+            while (ThreadPool.PendingWorkItemCount == 0 && starved.Elapsed < TimeSpan.FromSeconds(1))
+            {
+                Thread.Sleep(1);
+            }
+
+            Assert.True(ThreadPool.PendingWorkItemCount > 0, "The pool should have work waiting for a thread.");
+
+            // Watched from this thread, without awaiting: continuations would need the starved pool.
+            var watch = Stopwatch.StartNew();
+            log.Append(TestBatches.Create(1), 0);
+            while (log.DurableOffset < 2 && watch.Elapsed < TimeSpan.FromSeconds(10))
+            {
+                Thread.Sleep(1);
+            }
+
+            took = watch.Elapsed;
+        }
+        finally
+        {
+            gate.Set();
+        }
+
+        Assert.Equal(2, log.DurableOffset);
+        Assert.True(took < TimeSpan.FromSeconds(1), $"The fsync round waited {took.TotalMilliseconds:0} ms for the pool.");
     }
 
     [Fact]

@@ -378,7 +378,7 @@ public sealed class PartitionLogTests : IDisposable
         Assert.True(log.SegmentCount > 2);
         Assert.Equal(0L, log.OffsetForTimestamp(0));
         Assert.Equal(10L, log.OffsetForTimestamp(5_500));
-        Assert.Equal(8L, log.OffsetForTimestamp(5_001));
+        Assert.Equal(9L, log.OffsetForTimestamp(5_001)); // the record, not its batch (8)
         Assert.Equal(38L, log.OffsetForTimestamp(20_000));
         Assert.Null(log.OffsetForTimestamp(20_002));
         Assert.Equal(0L, log.OffsetForTimestamp(PartitionLog.EarliestTimestamp));
