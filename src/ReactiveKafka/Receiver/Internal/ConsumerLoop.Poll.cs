@@ -5,7 +5,15 @@ namespace ReactiveKafka.Receiver.Internal;
 /// <summary>Polling, the bounds, and pausing from the explicit set of reasons.</summary>
 internal sealed partial class ConsumerLoop<TKey, TValue>
 {
+    /// <summary>
+    /// The partitions paused in the consumer, assigned or not: librdkafka keeps a partition's pause across its revocation
+    /// (or loss) and a later re-assignment, so this set is not cleared by rebalances. Forgetting it there left partitions
+    /// given back after a rebalance paused forever while the loop thought they were fetching (issue 19).
+    /// </summary>
     private readonly HashSet<TopicPartition> _paused = [];
+
+    /// <summary>Partitions assigned since the last <see cref="ApplyPauses"/>: their pause state is set explicitly.</summary>
+    private readonly HashSet<TopicPartition> _newlyAssigned = [];
     private readonly HashSet<TopicPartition> _userPaused = [];
     private PauseReasons _reasons;
     private volatile bool _holding;
@@ -18,6 +26,9 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
 
     /// <summary>How many times partitions were paused (diagnostics, tests).</summary>
     public long Pauses => Interlocked.Read(ref _pauses);
+
+    /// <summary>The partitions paused in the consumer, assigned or not (diagnostics, tests; a copy, racy).</summary>
+    public IReadOnlyList<TopicPartition> PausedPartitions => [.. _paused];
 
     /// <summary>The reasons currently pausing the whole assignment (diagnostics, tests).</summary>
     public PauseReasons Reasons => _reasons;
@@ -73,8 +84,11 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
         List<TopicPartition>? pause = null, resume = null;
         foreach (var partition in _assigned.Keys)
         {
+            // A newly assigned partition may carry a pause from an earlier ownership period (resumed here when no reason
+            // holds), or none although one was recorded (paused again when a reason holds): set it either way.
             var wanted = ShouldPause(partition);
-            if (wanted && !_paused.Contains(partition))
+            var fresh = _newlyAssigned.Contains(partition);
+            if (wanted && (fresh || !_paused.Contains(partition)))
             {
                 (pause ??= []).Add(partition);
             }
@@ -84,6 +98,7 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
             }
         }
 
+        _newlyAssigned.Clear();
         if (pause is not null)
         {
             _consumer!.Pause(pause);

@@ -48,7 +48,9 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
 
             var partition = new PartitionState(topicPartition, this);
             _assigned[topicPartition] = partition;
-            _paused.Remove(topicPartition);
+
+            // The consumer applies the assignment after this callback returns; the next ApplyPauses sets its pause state.
+            _newlyAssigned.Add(topicPartition);
             _sink.Assigned(partition);
         }
 
@@ -86,7 +88,8 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
         foreach (var partition in partitions)
         {
             _assigned.Remove(partition.TopicPartition);
-            _paused.Remove(partition.TopicPartition);
+
+            // Not removed from _paused: librdkafka keeps the pause for the partition's next assignment.
 
             // A revocation while closing after an error (the consumer's close revokes) ends ownership with that error.
             EndOwnership(partition, _failure);
