@@ -246,8 +246,9 @@ public sealed record ReceiverOptions<TKey, TValue>
     } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>
-    /// How long disposing a subscription waits for the final commit of acknowledged offsets, leaving the group and
-    /// releasing the consumer. Default 30 seconds; from zero to int.MaxValue milliseconds.
+    /// How long disposing a subscription (or ending an async enumeration) waits for the loop to stop and commit the
+    /// acknowledged offsets, and how long a later subscription of the same receiver waits for the previous consumer to
+    /// leave the group and be released. Default 30 seconds; from zero to int.MaxValue milliseconds.
     /// </summary>
     public TimeSpan CloseTimeout
     {

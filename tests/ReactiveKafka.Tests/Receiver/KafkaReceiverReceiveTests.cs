@@ -50,8 +50,9 @@ public sealed class KafkaReceiverReceiveTests(BundledBrokerFixture broker) : ICl
             }
         }
 
+        // Committed when the enumeration ends; the consumer leaves the group and is released right after.
         Assert.Equal([40L], Committed(broker, options.ConsumerProperties["group.id"], topic));
-        Assert.True(receiver.Loop!.Finished.IsCompleted);
+        await receiver.Loop!.Finished.WaitAsync(Timeout, TestContext.Current.CancellationToken);
         await Assert.ThrowsAsync<InvalidOperationException>(() => receiver.DoOnConsumer(c => c.Assignment));
     }
 

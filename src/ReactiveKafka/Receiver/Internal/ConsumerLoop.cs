@@ -25,6 +25,7 @@ internal sealed partial class ConsumerLoop<TKey, TValue> : IAcknowledgementSink,
     private readonly ConcurrentQueue<ReceiverOffset> _acknowledgements = new();
     private readonly ConcurrentQueue<LoopWork<TKey, TValue>> _work = new();
     private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Dictionary<TopicPartition, PartitionState> _assigned = [];
     private readonly Thread _thread;
     private readonly ManualResetEventSlim _wake = new();
@@ -82,6 +83,12 @@ internal sealed partial class ConsumerLoop<TKey, TValue> : IAcknowledgementSink,
     /// <summary>Completes when the consumer is closed and released.</summary>
     public Task Finished => _finished.Task;
 
+    /// <summary>
+    /// Completes when the loop has stopped taking records and committed the acknowledged offsets on its way out; the
+    /// consumer may still be leaving the group (<see cref="Finished"/>).
+    /// </summary>
+    public Task Stopped => _stopped.Task;
+
     /// <summary>The consumer (loop thread only).</summary>
     public IConsumer<TKey, TValue> Consumer => _consumer ?? throw new InvalidOperationException("The consumer is not built yet.");
 
@@ -124,8 +131,11 @@ internal sealed partial class ConsumerLoop<TKey, TValue> : IAcknowledgementSink,
     }
 
     /// <summary>
-    /// Asks the loop to commit acknowledged offsets, leave the group and release the consumer, and waits up to
-    /// <see cref="ReceiverOptions{TKey, TValue}.CloseTimeout"/> (never on the loop thread itself).
+    /// Asks the loop to commit acknowledged offsets, leave the group and release the consumer, and waits (never on the
+    /// loop thread itself) until it has stopped and committed, up to <see cref="ReceiverOptions{TKey, TValue}.CloseTimeout"/>:
+    /// within about one <see cref="ReceiverOptions{TKey, TValue}.PollTimeout"/> plus the commit's round trip. Leaving the
+    /// group goes on in the background (librdkafka's close waits for a join in flight: seconds during a rebalance); the
+    /// receiver's next subscription waits for it (<see cref="Finished"/>).
     /// </summary>
     public void Close()
     {
@@ -133,7 +143,7 @@ internal sealed partial class ConsumerLoop<TKey, TValue> : IAcknowledgementSink,
         _wake.Set();
         if (!OnLoopThread && _thread.IsAlive)
         {
-            _finished.Task.Wait(_options.CloseTimeout);
+            _stopped.Task.Wait(_options.CloseTimeout);
         }
     }
 
@@ -142,7 +152,7 @@ internal sealed partial class ConsumerLoop<TKey, TValue> : IAcknowledgementSink,
     {
         _closeRequested = true;
         _wake.Set();
-        return OnLoopThread ? Task.CompletedTask : _finished.Task.WaitAsync(_options.CloseTimeout).ContinueWith(static _ => { }, TaskScheduler.Default);
+        return OnLoopThread ? Task.CompletedTask : _stopped.Task.WaitAsync(_options.CloseTimeout).ContinueWith(static _ => { }, TaskScheduler.Default);
     }
 
     void IAcknowledgementSink.Acknowledged(ReceiverOffset offset)
@@ -331,6 +341,8 @@ internal sealed partial class ConsumerLoop<TKey, TValue> : IAcknowledgementSink,
                 _failure ??= error;
             }
 
+            // The subscriber's side may go on now: nothing more is taken, the acknowledged offsets are committed.
+            _stopped.TrySetResult();
             try
             {
                 consumer.Close();
@@ -349,6 +361,7 @@ internal sealed partial class ConsumerLoop<TKey, TValue> : IAcknowledgementSink,
 
         _assigned.Clear();
         _released(this);
+        _stopped.TrySetResult();
         _finished.TrySetResult();
         AbandonWork();
         if (_failure is { } failure)

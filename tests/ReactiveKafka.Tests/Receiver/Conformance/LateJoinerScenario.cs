@@ -3,7 +3,7 @@ using System.Diagnostics;
 using ReactiveKafka.Receiver.Internal;
 using static ReactiveKafka.Tests.Receiver.ReceiverTestKit;
 
-namespace ReactiveKafka.Tests.Receiver.LateJoiner;
+namespace ReactiveKafka.Tests.Receiver.Conformance;
 
 /// <summary>
 /// Issue 19, defect 1: a slow member reads a 4-partition backlog, a second member joins the group mid-stream, and
