@@ -61,6 +61,7 @@ namespace ReactiveKafka;
 /// <typeparam name="TValue">The record value type.</typeparam>
 public sealed class KafkaReceiver<TKey, TValue>
 {
+    private readonly ReceiverCounters _counters = new();
     private ConsumerLoop<TKey, TValue>? _active;
     private ConsumerLoop<TKey, TValue>? _last;
 
@@ -71,6 +72,25 @@ public sealed class KafkaReceiver<TKey, TValue>
 
     /// <summary>The options this receiver was created with.</summary>
     public ReceiverOptions<TKey, TValue> Options { get; }
+
+    /// <summary>
+    /// The receiver's counts now: the running subscription's buffered, unacknowledged and deferred records and its
+    /// assigned and paused partitions (zero while no subscription runs), and, over the receiver's lifetime, the
+    /// partitions lost and the acknowledgements dropped because their partition was no longer owned. Cheap: read
+    /// without stopping the consumer loop, from any thread.
+    /// </summary>
+    public ReceiverStatistics Statistics
+    {
+        get
+        {
+            if (Volatile.Read(ref _active) is { } loop)
+            {
+                return loop.Statistics();
+            }
+
+            return new ReceiverStatistics(0, 0, 0, 0, 0, _counters.PartitionsLost, _counters.AcknowledgementsDropped);
+        }
+    }
 
     /// <summary>The loop of the running (or last) subscription (diagnostics, tests).</summary>
     internal ConsumerLoop<TKey, TValue>? Loop => Volatile.Read(ref _last);
@@ -265,7 +285,7 @@ public sealed class KafkaReceiver<TKey, TValue>
         var previous = Volatile.Read(ref _active);
         while (true)
         {
-            var loop = new ConsumerLoop<TKey, TValue>(Options, sink, atMostOnce, Released, previous);
+            var loop = new ConsumerLoop<TKey, TValue>(Options, sink, atMostOnce, Released, previous, _counters);
             var replaced = Interlocked.CompareExchange(ref _active, loop, previous);
             if (replaced == previous)
             {

@@ -10,9 +10,19 @@ namespace ReactiveKafka;
 /// in any order.
 /// </summary>
 /// <remarks>
+/// <para>
 /// A partition's committed offset only advances over a contiguous run of acknowledged records: acknowledging record 7
-/// before record 6 commits nothing past 6 until 6 is acknowledged too. Acknowledgements of a partition the receiver no
-/// longer owns (revoked, lost, or the subscription closed) are ignored: its new owner reads those records again.
+/// before record 6 commits nothing past 6 until 6 is acknowledged too.
+/// </para>
+/// <para>
+/// Acknowledgements of a partition the receiver no longer owns (revoked, lost, or the subscription ended) are dropped:
+/// the partition's next reader reads those records again. A revocation commits what was acknowledged before it; a loss
+/// commits nothing (another member may own the partition already), and
+/// <see cref="ReceiverOptions{TKey, TValue}.OnPartitionsLost"/> gets each lost partition's <see cref="LostPartition"/>
+/// with the offsets that will be delivered again. Each dropped acknowledgement is counted in
+/// <see cref="ReceiverStatistics.AcknowledgementsDropped"/>, and <see cref="CommitAsync"/> of such a record fails with
+/// <see cref="ErrorCode.Local_State"/>.
+/// </para>
 /// </remarks>
 public sealed class ReceiverOffset
 {
@@ -45,7 +55,16 @@ public sealed class ReceiverOffset
     /// </summary>
     public void Acknowledge()
     {
-        if (Interlocked.Exchange(ref _acknowledged, 1) == 0 && _partition is { IsRevoked: false } partition)
+        if (Interlocked.Exchange(ref _acknowledged, 1) != 0 || _partition is not { } partition)
+        {
+            return;
+        }
+
+        if (partition.IsRevoked)
+        {
+            partition.Loop.AcknowledgementDropped();
+        }
+        else
         {
             partition.Loop.Acknowledged(this);
         }

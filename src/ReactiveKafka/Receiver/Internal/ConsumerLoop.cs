@@ -39,6 +39,9 @@ internal sealed partial class ConsumerLoop<TKey, TValue> : IAcknowledgementSink,
     private int _peakUnacknowledged;
 
     private readonly Action<ConsumerLoop<TKey, TValue>> _released;
+    private readonly ReceiverCounters _counters;
+    private volatile int _assignedCount;
+    private volatile int _pausedCount;
 
     /// <summary>How long a new subscription waits for the running one to be disposed before failing as concurrent.</summary>
     private static readonly TimeSpan DisposalGrace = TimeSpan.FromSeconds(1);
@@ -48,9 +51,11 @@ internal sealed partial class ConsumerLoop<TKey, TValue> : IAcknowledgementSink,
         IRecordSink<TKey, TValue> sink,
         bool atMostOnce,
         Action<ConsumerLoop<TKey, TValue>> released,
-        ConsumerLoop<TKey, TValue>? previous)
+        ConsumerLoop<TKey, TValue>? previous,
+        ReceiverCounters counters)
     {
         Previous = previous;
+        _counters = counters;
         _released = released;
         _options = options;
         _sink = sink;
@@ -163,6 +168,18 @@ internal sealed partial class ConsumerLoop<TKey, TValue> : IAcknowledgementSink,
             _wake.Set();
         }
     }
+
+    void IAcknowledgementSink.AcknowledgementDropped() => _counters.AcknowledgementDropped();
+
+    /// <summary>The running subscription's gauges with the receiver's counters (any thread).</summary>
+    public ReceiverStatistics Statistics() => new(
+        Buffer.Count,
+        Volatile.Read(ref _unacknowledged),
+        Volatile.Read(ref _deferred),
+        _assignedCount,
+        _pausedCount,
+        _counters.PartitionsLost,
+        _counters.AcknowledgementsDropped);
 
     void IAcknowledgementSink.CommitRequested(ReceiverOffset offset, TaskCompletionSource completion) =>
         Post(new CommitRequest<TKey, TValue>(offset, completion));
@@ -292,8 +309,14 @@ internal sealed partial class ConsumerLoop<TKey, TValue> : IAcknowledgementSink,
         while (_acknowledgements.TryDequeue(out var offset))
         {
             var partition = offset.Partition!;
+            if (partition.IsRevoked)
+            {
+                _counters.AcknowledgementDropped();
+                continue;
+            }
+
             var deferredBefore = partition.Tracker.Deferred;
-            if (partition.IsRevoked || !partition.Tracker.Acknowledge(offset.Offset))
+            if (!partition.Tracker.Acknowledge(offset.Offset))
             {
                 continue;
             }
