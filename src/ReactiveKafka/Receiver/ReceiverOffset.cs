@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using Confluent.Kafka;
 using ReactiveKafka.Receiver.Internal;
 
@@ -41,8 +42,13 @@ public sealed class ReceiverOffset
     /// <summary>The record's topic and partition.</summary>
     public TopicPartition TopicPartition => TopicPartitionOffset.TopicPartition;
 
-    /// <summary>The record's offset in its partition.</summary>
-    public long Offset => TopicPartitionOffset.Offset.Value;
+    /// <summary>The record's offset in its partition (<c>record.Offset.Value</c>, as Confluent's <see cref="Confluent.Kafka.Offset.Value"/>).</summary>
+    public long Value => TopicPartitionOffset.Offset.Value;
+
+    /// <summary>The record's offset in its partition: renamed <see cref="Value"/> (<c>record.Offset.Offset</c> read oddly).</summary>
+    [Obsolete("Use Value: record.Offset.Value is the record's offset.")]
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public long Offset => Value;
 
     /// <summary>True once <see cref="Acknowledge"/> or <see cref="CommitAsync"/> was called.</summary>
     public bool IsAcknowledged => Volatile.Read(ref _acknowledged) != 0;

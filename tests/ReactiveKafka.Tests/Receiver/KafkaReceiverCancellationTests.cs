@@ -48,7 +48,7 @@ public sealed class KafkaReceiverCancellationTests(BundledBrokerFixture broker) 
         Assert.Equal(0, afterCancel);
         Assert.Equal([100L], Committed(broker, options.ConsumerProperties["group.id"], topic));
         var next = await KafkaReceiver.Create(options).Receive().Take(1).Timeout(Timeout);
-        Assert.Equal(100, next.Offset.Offset);
+        Assert.Equal(100, next.Offset.Value);
     }
 
     [Fact]
@@ -71,7 +71,7 @@ public sealed class KafkaReceiverCancellationTests(BundledBrokerFixture broker) 
             }
 
             record.Offset.Acknowledge();
-            acknowledged.Add((record.Partition.Value, record.Offset.Offset));
+            acknowledged.Add((record.Partition.Value, record.Offset.Value));
             Thread.SpinWait(500); // the partitions' streams emit side by side
             if (Interlocked.Increment(ref emitted) == 300)
             {

@@ -45,14 +45,14 @@ public sealed class KafkaReceiverLostTests(BundledBrokerFixture broker) : IClass
         await WaitUntil(() => received.Count == 10, Timeout, () => $"the first 10 records (got {received.Count})");
 
         // Offsets 0 and 1 of each partition processed and committed; 2..4 received and not acknowledged.
-        await Task.WhenAll(received.Where(r => r.Offset.Offset == 1).Select(r =>
+        await Task.WhenAll(received.Where(r => r.Offset.Value == 1).Select(r =>
         {
-            received.Single(e => e.Partition == r.Partition && e.Offset.Offset == 0).Offset.Acknowledge();
+            received.Single(e => e.Partition == r.Partition && e.Offset.Value == 0).Offset.Acknowledge();
             return r.Offset.CommitAsync(TestContext.Current.CancellationToken);
         })).WaitAsync(Timeout, TestContext.Current.CancellationToken);
 
         // The coordinator no longer knows the member: the client must treat its assignment as lost, not revoked.
-        broker.Broker.Faults.FailNext(Protocol.ApiKey.Heartbeat, Protocol.ErrorCode.UnknownMemberId);
+        broker.Broker.Faults.FailNext(KafkaApi.Heartbeat, ErrorCode.UnknownMemberId);
         var partitions = await lost.Task.WaitAsync(Timeout, TestContext.Current.CancellationToken);
 
         Assert.Equal(
@@ -62,7 +62,7 @@ public sealed class KafkaReceiverLostTests(BundledBrokerFixture broker) : IClass
         Assert.Equal(2, receiver.Statistics.PartitionsLost);
 
         // Acknowledging the lost records now is dropped, counted, and never committed.
-        foreach (var record in received.Where(r => r.Offset.Offset >= 2).ToList())
+        foreach (var record in received.Where(r => r.Offset.Value >= 2).ToList())
         {
             record.Offset.Acknowledge();
         }
@@ -74,7 +74,7 @@ public sealed class KafkaReceiverLostTests(BundledBrokerFixture broker) : IClass
         await WaitUntil(() => received.Count == 16, Timeout, () => $"the redelivered records (got {received.Count})");
         Assert.Equal(
             [(0, 2L), (0, 3L), (0, 4L), (1, 2L), (1, 3L), (1, 4L)],
-            received.Skip(10).Select(r => (r.Partition.Value, r.Offset.Offset)).Order());
+            received.Skip(10).Select(r => (r.Partition.Value, r.Offset.Value)).Order());
         Assert.Equal([2L, 2L], Committed(broker, group, topic, 2));
     }
 }

@@ -150,7 +150,7 @@ public sealed class KafkaReceiverReceiveTests(BundledBrokerFixture broker) : ICl
         var all = Enumerable.Range(0, 100).Select(_ => records.Take(TestContext.Current.CancellationToken)).ToList();
 
         // Everything but record 30 acknowledged, newest first.
-        foreach (var record in Enumerable.Reverse(all).Where(r => r.Offset.Offset != 30))
+        foreach (var record in Enumerable.Reverse(all).Where(r => r.Offset.Value != 30))
         {
             record.Offset.Acknowledge();
         }
@@ -250,7 +250,7 @@ public sealed class KafkaReceiverReceiveTests(BundledBrokerFixture broker) : ICl
         var total = await receiver.ReceivePerPartition()
             .SelectMany(partition => partition.Do(r =>
             {
-                perPartition.GetOrAdd(partition.Key.Partition.Value, _ => new()).Enqueue(r.Offset.Offset);
+                perPartition.GetOrAdd(partition.Key.Partition.Value, _ => new()).Enqueue(r.Offset.Value);
                 r.Offset.Acknowledge();
             }))
             .Take(900)
@@ -298,7 +298,7 @@ public sealed class KafkaReceiverReceiveTests(BundledBrokerFixture broker) : ICl
         var first = await KafkaReceiver.Create(options).Receive().Take(1).Timeout(Timeout);
 
         Assert.Equal([0L, 30L, 25L], positions);
-        Assert.Equal(25, first.Offset.Offset);
+        Assert.Equal(25, first.Offset.Value);
     }
 
     [Fact]

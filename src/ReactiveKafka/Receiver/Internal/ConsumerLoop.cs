@@ -316,7 +316,7 @@ internal sealed partial class ConsumerLoop<TKey, TValue> : IAcknowledgementSink,
             }
 
             var deferredBefore = partition.Tracker.Deferred;
-            if (!partition.Tracker.Acknowledge(offset.Offset))
+            if (!partition.Tracker.Acknowledge(offset.Value))
             {
                 continue;
             }

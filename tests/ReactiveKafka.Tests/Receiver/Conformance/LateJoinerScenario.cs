@@ -60,7 +60,7 @@ internal sealed class LateJoinerScenario
             receiver = KafkaReceiver.Create(index == 0 && PausedAtJoin ? options with { OnPartitionsRevoked = _ => ReleaseAtRevocation() } : options);
             return receiver.Receive().Subscribe(record =>
             {
-                seen.AddOrUpdate((record.Partition.Value, record.Offset.Offset), 1, static (_, n) => n + 1);
+                seen.AddOrUpdate((record.Partition.Value, record.Offset.Value), 1, static (_, n) => n + 1);
                 if (Interlocked.Increment(ref byReceiver[index]) == JoinAfter && index == 0)
                 {
                     gate.Wait(TimeSpan.FromSeconds(60));
