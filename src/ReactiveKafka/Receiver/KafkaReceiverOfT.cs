@@ -158,7 +158,9 @@ public sealed class KafkaReceiver<TKey, TValue>
     /// inner sequence completes (when its subscriber has taken them all). Subscribe to each inner sequence: those never
     /// subscribed to are never acknowledged (and eventually stop the receiver at its bounds). An inner sequence disposed
     /// before it completes (a <c>Take</c>) acknowledges none of its records, and one still running when the receive
-    /// subscription ends completes without the rest: those records are read again. Inner sequences subscribed to on the
+    /// subscription ends completes without the rest: those records are read again (by the partition's next owner or
+    /// the next subscription); until then they count against the bounds and hold their partition's commits back, as
+    /// any unacknowledged record does. Inner sequences subscribed to on the
     /// emitting thread (<c>Concat</c>, <c>SelectMany</c>, <c>Merge</c> straight on this sequence) emit right after
     /// their <c>Subscribe</c> returns, so a <c>Take</c> inside them is seen at once; subscribed to elsewhere, they emit
     /// within <c>Subscribe</c> (Rx's rule for synchronous sources) and a disposal is seen only at the end.

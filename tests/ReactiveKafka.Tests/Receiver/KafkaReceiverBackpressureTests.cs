@@ -145,7 +145,8 @@ public sealed class KafkaReceiverBackpressureTests(BundledBrokerFixture broker, 
         await WaitUntil(() => held.Count >= 1000, Timeout, () => $"MaxUnacknowledged records ({held.Count}, statistics {receiver.Statistics})");
         await WaitUntil(() => receiver.Loop!.Reasons.HasFlag(PauseReasons.Backpressure), Timeout, "the pause at the bound");
         Assert.Equal(1000, held.Count);
-        Assert.Equal(1000, receiver.Statistics.Unacknowledged);
+        var statistics = receiver.Statistics;
+        Assert.Equal((Buffered: 0L, Unacknowledged: 1000, AssignedPartitions: 1, PausedPartitions: 1), (statistics.Buffered, statistics.Unacknowledged, statistics.AssignedPartitions, statistics.PausedPartitions));
 
         // Half acknowledged: the bound is released and records flow again.
         for (var i = 0; i < 500 && held.TryDequeue(out var record); i++)
