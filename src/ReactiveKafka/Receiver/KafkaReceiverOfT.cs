@@ -18,10 +18,11 @@ namespace ReactiveKafka;
 /// the end is seen, records taken but not emitted are never acknowledged (the partition's next reader reads them), and
 /// it returns once the loop has stopped and committed the acknowledged offsets (about one
 /// <see cref="ReceiverOptions{TKey, TValue}.PollTimeout"/> plus the commit, at most
-/// <see cref="ReceiverOptions{TKey, TValue}.CloseTimeout"/>). Leaving the group and releasing the consumer then go on
-/// in the background (librdkafka's close waits for a group join in flight: seconds during a rebalance). A receiver runs
-/// one subscription at a time: a later one waits for the previous consumer's release, a second concurrent one fails
-/// with <see cref="InvalidOperationException"/>.
+/// <see cref="ReceiverOptions{TKey, TValue}.CloseTimeout"/>) and the consumer has left the group and been released,
+/// which takes milliseconds; but it waits at most one more poll timeout for that: librdkafka's close waits for a group
+/// join in flight (seconds during a rebalance), and then the close finishes in the background
+/// (<see cref="WhenReleasedAsync"/> awaits it). A receiver runs one subscription at a time: a later one waits for the
+/// previous consumer's release, a second concurrent one fails with <see cref="InvalidOperationException"/>.
 /// </para>
 /// <para>
 /// Commits never run ahead of processing: a partition's committed offset advances only over a contiguous run of
@@ -92,6 +93,17 @@ public sealed class KafkaReceiver<TKey, TValue>
         }
     }
 
+    /// <summary>
+    /// Completes when the consumer of the receiver's last subscription has left the group and been released (at once
+    /// when no subscription ever ran). A subscription's end waits for that only briefly (see the class remarks): await
+    /// this before stopping the process or the broker, so that the group is left cleanly and the partitions move at
+    /// once instead of after the session timeout.
+    /// </summary>
+    /// <param name="cancellationToken">Stops waiting.</param>
+    /// <returns>A task completing when the consumer is released.</returns>
+    public Task WhenReleasedAsync(CancellationToken cancellationToken = default) =>
+        (Volatile.Read(ref _last)?.Finished ?? Task.CompletedTask).WaitAsync(cancellationToken);
+
     /// <summary>The loop of the running (or last) subscription (diagnostics, tests).</summary>
     internal ConsumerLoop<TKey, TValue>? Loop => Volatile.Read(ref _last);
 
@@ -110,8 +122,8 @@ public sealed class KafkaReceiver<TKey, TValue>
 
     /// <summary>
     /// Receives records as an async stream. Leaving the enumeration or canceling <paramref name="cancellationToken"/>
-    /// ends it once the acknowledged offsets are committed (awaited, up to the close timeout); the consumer leaves the
-    /// group in the background.
+    /// ends it once the acknowledged offsets are committed and the consumer released (awaited, the release only briefly:
+    /// see the class remarks).
     /// </summary>
     /// <param name="cancellationToken">
     /// Ends the enumeration with <see cref="OperationCanceledException"/>: it is checked before every record, so nothing

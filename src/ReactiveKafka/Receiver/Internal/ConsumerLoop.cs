@@ -137,27 +137,49 @@ internal sealed partial class ConsumerLoop<TKey, TValue> : IAcknowledgementSink,
 
     /// <summary>
     /// Asks the loop to commit acknowledged offsets, leave the group and release the consumer, and waits (never on the
-    /// loop thread itself) until it has stopped and committed, up to <see cref="ReceiverOptions{TKey, TValue}.CloseTimeout"/>:
-    /// within about one <see cref="ReceiverOptions{TKey, TValue}.PollTimeout"/> plus the commit's round trip. Leaving the
-    /// group goes on in the background (librdkafka's close waits for a join in flight: seconds during a rebalance); the
-    /// receiver's next subscription waits for it (<see cref="Finished"/>).
+    /// loop thread itself) until it has stopped and committed, up to <see cref="ReceiverOptions{TKey, TValue}.CloseTimeout"/>
+    /// (about one <see cref="ReceiverOptions{TKey, TValue}.PollTimeout"/> plus the commit's round trip), then up to one
+    /// more poll timeout for the consumer's close (a few milliseconds, unless librdkafka's close waits for a group join
+    /// in flight: seconds during a rebalance). A close still running then finishes in the background; the receiver's
+    /// next subscription waits for it (<see cref="Finished"/>).
     /// </summary>
     public void Close()
     {
         _closeRequested = true;
         _wake.Set();
-        if (!OnLoopThread && _thread.IsAlive)
+        if (!OnLoopThread && _thread.IsAlive && _stopped.Task.Wait(_options.CloseTimeout))
         {
-            _stopped.Task.Wait(_options.CloseTimeout);
+            _finished.Task.Wait(_options.PollTimeout);
         }
     }
 
     /// <summary>As <see cref="Close"/>, awaiting instead of blocking.</summary>
-    public Task CloseAsync()
+    public async Task CloseAsync()
     {
         _closeRequested = true;
         _wake.Set();
-        return OnLoopThread ? Task.CompletedTask : _stopped.Task.WaitAsync(_options.CloseTimeout).ContinueWith(static _ => { }, TaskScheduler.Default);
+        if (OnLoopThread)
+        {
+            return;
+        }
+
+        if (await Completes(_stopped.Task, _options.CloseTimeout).ConfigureAwait(false))
+        {
+            await Completes(_finished.Task, _options.PollTimeout).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<bool> Completes(Task task, TimeSpan timeout)
+    {
+        try
+        {
+            await task.WaitAsync(timeout).ConfigureAwait(false);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
     }
 
     void IAcknowledgementSink.Acknowledged(ReceiverOffset offset)

@@ -113,7 +113,8 @@ public abstract class ReceiverConformanceTests(ITestOutputHelper output)
         Assert.Equal(Enumerable.Repeat(1L, Partitions), CommittedOffsets(BootstrapServers, group, topic, Partitions));
         await cancelB.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => runB.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken));
-        await a.Loop.Finished.WaitAsync(options.CloseTimeout, TestContext.Current.CancellationToken);
+        await a.WhenReleasedAsync(TestContext.Current.CancellationToken).WaitAsync(options.CloseTimeout, TestContext.Current.CancellationToken);
+        Assert.True(a.Loop.Finished.IsCompleted);
     }
 
     private static TimeSpan MeasureSpin(int spin)
