@@ -54,12 +54,12 @@ await using (var broker = await KafkaBroker.StartAsync(new BrokerOptions { DataD
                 var now = Interlocked.Increment(ref inParallel);
                 InterlockedMax(ref mostInParallel, now);
                 await Task.Delay(1); // the "work": I/O of some kind
-                if (lastOffset.TryGetValue(partition.Key.Partition.Value, out var last) && last >= record.Offset.Offset)
+                if (lastOffset.TryGetValue(partition.Key.Partition.Value, out var last) && last >= record.Offset.Value)
                 {
-                    throw new InvalidOperationException($"{partition.Key} out of order: {record.Offset.Offset} after {last}");
+                    throw new InvalidOperationException($"{partition.Key} out of order: {record.Offset.Value} after {last}");
                 }
 
-                lastOffset[partition.Key.Partition.Value] = record.Offset.Offset;
+                lastOffset[partition.Key.Partition.Value] = record.Offset.Value;
                 Interlocked.Decrement(ref inParallel);
                 record.Offset.Acknowledge(); // committed by the receiver, never past an unprocessed record
                 return record;

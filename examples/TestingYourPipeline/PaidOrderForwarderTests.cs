@@ -2,9 +2,9 @@ using System.Reactive.Linq;
 using System.Reactive.Threading.Tasks;
 using Confluent.Kafka;
 using ReactiveKafka;
+using ReactiveKafka.Testing;
 using ReactiveKafka.Testing.Xunit;
 using Xunit;
-using WireErrorCode = ReactiveKafka.Protocol.ErrorCode;
 
 namespace TestingYourPipeline;
 
@@ -39,7 +39,7 @@ public sealed class PaidOrderForwarderTests(KafkaBrokerFixture kafka) : IClassFi
     public async Task CommitAsync_BrokerRejectsTheCommit_FailureIsSurfaced()
     {
         var broker = kafka.Broker;
-        if (broker.Kind != ReactiveKafka.Testing.KafkaTestBrokerKind.Bundled)
+        if (broker.Kind != KafkaTestBrokerKind.Bundled)
         {
             Assert.Skip("Fault injection needs the bundled broker.");
         }
@@ -52,10 +52,10 @@ public sealed class PaidOrderForwarderTests(KafkaBrokerFixture kafka) : IClassFi
         var record = await first.Task.WaitAsync(Timeout, TestContext.Current.CancellationToken);
 
         // Not a retriable error: the commit fails at once and the caller is told, with the broker's code.
-        broker.Faults.FailNext(ReactiveKafka.Protocol.ApiKey.OffsetCommit, WireErrorCode.GroupAuthorizationFailed);
+        broker.Faults.FailNext(KafkaApi.OffsetCommit, ErrorCode.GroupAuthorizationFailed);
         var error = await Assert.ThrowsAnyAsync<KafkaException>(() => record.Offset.CommitAsync(TestContext.Current.CancellationToken));
 
-        Assert.Equal(Confluent.Kafka.ErrorCode.GroupAuthorizationFailed, error.Error.Code);
+        Assert.Equal(ErrorCode.GroupAuthorizationFailed, error.Error.Code);
     }
 
     private static async Task WaitForCommittedAsync(ConsumerConfig config, string topic, int partitions, long total)

@@ -1,6 +1,5 @@
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
-using ReactiveKafka.Broker;
 using ReactiveKafka.Testing.Kinds;
 
 namespace ReactiveKafka.Testing;
@@ -48,9 +47,12 @@ public abstract class KafkaTestBroker : IAsyncDisposable
         }
     }
 
-    /// <summary>Fault injection on the wire; only the bundled broker has it.</summary>
+    /// <summary>
+    /// Fault injection on the wire, with <see cref="KafkaApi"/> and Confluent.Kafka's <see cref="ErrorCode"/>; only the
+    /// bundled broker has it.
+    /// </summary>
     /// <exception cref="NotSupportedException">This is not the bundled broker.</exception>
-    public virtual BrokerFaults Faults => throw new NotSupportedException($"Fault injection needs the bundled broker; this is a {Kind} broker.");
+    public virtual KafkaTestFaults Faults => throw new NotSupportedException($"Fault injection needs the bundled broker; this is a {Kind} broker.");
 
     /// <summary>Starts (or connects to) a broker of the kind the options or the environment ask for.</summary>
     /// <exception cref="KafkaTestBrokerUnavailableException">That kind cannot run here (e.g. no Docker engine).</exception>
@@ -66,7 +68,11 @@ public abstract class KafkaTestBroker : IAsyncDisposable
         };
     }
 
-    /// <summary>Stops the broker and starts it again on the same data and address (bundled broker only).</summary>
+    /// <summary>
+    /// Stops the broker and starts it again on the same data directory and address (bundled broker only); clients
+    /// reconnect by themselves. (The bundled broker as a library, <c>KafkaBroker</c>, has no restart: dispose it and
+    /// start another on the same options.)
+    /// </summary>
     /// <exception cref="NotSupportedException">This is not the bundled broker.</exception>
     public virtual Task RestartAsync(CancellationToken cancellationToken = default) =>
         throw new NotSupportedException($"Restarting needs the bundled broker; this is a {Kind} broker.");

@@ -12,13 +12,14 @@ internal sealed class BundledTestBroker : KafkaTestBroker
     {
         _brokerOptions = brokerOptions;
         _broker = broker;
+        Faults = new KafkaTestFaults(() => _broker.Faults);
     }
 
     public override KafkaTestBrokerKind Kind => KafkaTestBrokerKind.Bundled;
 
     public override string BootstrapServers => _broker.BootstrapServers;
 
-    public override BrokerFaults Faults => _broker.Faults;
+    public override KafkaTestFaults Faults { get; }
 
     /// <summary>The running broker (replaced by <see cref="RestartAsync"/>).</summary>
     public KafkaBroker Broker => _broker;

@@ -13,11 +13,16 @@ namespace ReactiveKafka;
 /// <remarks>
 /// <para>
 /// Each sequence is cold: subscribing builds a Confluent consumer owned by one dedicated loop thread (polls,
-/// pause/resume, seeks and commits all happen there), subscribes or assigns, and starts polling; disposing the
-/// subscription (or leaving or canceling the async enumeration) commits the acknowledged offsets, leaves the group and
-/// releases the consumer, waiting up to <see cref="ReceiverOptions{TKey, TValue}.CloseTimeout"/>. A receiver runs one
-/// subscription at a time: a second concurrent one fails with <see cref="InvalidOperationException"/>; a later one
-/// starts a new consumer.
+/// pause/resume, seeks and commits all happen there), subscribes or assigns, and starts polling. Disposing the
+/// subscription (or leaving or canceling the async enumeration) stops it at once: nothing is emitted (or yielded) after
+/// the end is seen, records taken but not emitted are never acknowledged (the partition's next reader reads them), and
+/// it returns once the loop has stopped and committed the acknowledged offsets (about one
+/// <see cref="ReceiverOptions{TKey, TValue}.PollTimeout"/> plus the commit, at most
+/// <see cref="ReceiverOptions{TKey, TValue}.CloseTimeout"/>) and the consumer has left the group and been released,
+/// which takes milliseconds; but it waits at most one more poll timeout for that: librdkafka's close waits for a group
+/// join in flight (seconds during a rebalance), and then the close finishes in the background
+/// (<see cref="WhenReleasedAsync"/> awaits it). A receiver runs one subscription at a time: a later one waits for the
+/// previous consumer's release, a second concurrent one fails with <see cref="InvalidOperationException"/>.
 /// </para>
 /// <para>
 /// Commits never run ahead of processing: a partition's committed offset advances only over a contiguous run of
@@ -57,6 +62,7 @@ namespace ReactiveKafka;
 /// <typeparam name="TValue">The record value type.</typeparam>
 public sealed class KafkaReceiver<TKey, TValue>
 {
+    private readonly ReceiverCounters _counters = new();
     private ConsumerLoop<TKey, TValue>? _active;
     private ConsumerLoop<TKey, TValue>? _last;
 
@@ -67,6 +73,36 @@ public sealed class KafkaReceiver<TKey, TValue>
 
     /// <summary>The options this receiver was created with.</summary>
     public ReceiverOptions<TKey, TValue> Options { get; }
+
+    /// <summary>
+    /// The receiver's counts now: the running subscription's buffered, unacknowledged and deferred records and its
+    /// assigned and paused partitions (zero while no subscription runs), and, over the receiver's lifetime, the
+    /// partitions lost and the acknowledgements dropped because their partition was no longer owned. Cheap: read
+    /// without stopping the consumer loop, from any thread.
+    /// </summary>
+    public ReceiverStatistics Statistics
+    {
+        get
+        {
+            if (Volatile.Read(ref _active) is { } loop)
+            {
+                return loop.Statistics();
+            }
+
+            return new ReceiverStatistics(0, 0, 0, 0, 0, _counters.PartitionsLost, _counters.AcknowledgementsDropped);
+        }
+    }
+
+    /// <summary>
+    /// Completes when the consumer of the receiver's last subscription has left the group and been released (at once
+    /// when no subscription ever ran). A subscription's end waits for that only briefly (see the class remarks): await
+    /// this before stopping the process or the broker, so that the group is left cleanly and the partitions move at
+    /// once instead of after the session timeout.
+    /// </summary>
+    /// <param name="cancellationToken">Stops waiting.</param>
+    /// <returns>A task completing when the consumer is released.</returns>
+    public Task WhenReleasedAsync(CancellationToken cancellationToken = default) =>
+        (Volatile.Read(ref _last)?.Finished ?? Task.CompletedTask).WaitAsync(cancellationToken);
 
     /// <summary>The loop of the running (or last) subscription (diagnostics, tests).</summary>
     internal ConsumerLoop<TKey, TValue>? Loop => Volatile.Read(ref _last);
@@ -86,9 +122,14 @@ public sealed class KafkaReceiver<TKey, TValue>
 
     /// <summary>
     /// Receives records as an async stream. Leaving the enumeration or canceling <paramref name="cancellationToken"/>
-    /// commits acknowledged offsets and releases the consumer (awaited, up to the close timeout).
+    /// ends it once the acknowledged offsets are committed and the consumer released (awaited, the release only briefly:
+    /// see the class remarks).
     /// </summary>
-    /// <param name="cancellationToken">Ends the enumeration with <see cref="OperationCanceledException"/>.</param>
+    /// <param name="cancellationToken">
+    /// Ends the enumeration with <see cref="OperationCanceledException"/>: it is checked before every record, so nothing
+    /// is yielded once it is canceled (records already taken are not acknowledged and are read again by the partition's
+    /// next reader), and an idle enumeration ends within about <see cref="ReceiverOptions{TKey, TValue}.PollTimeout"/>.
+    /// </param>
     /// <returns>The records.</returns>
     /// <exception cref="InvalidOperationException">Another subscription of this receiver is running (thrown by the enumeration).</exception>
     public async IAsyncEnumerable<ReceiverRecord<TKey, TValue>> ReceiveAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -105,6 +146,9 @@ public sealed class KafkaReceiver<TKey, TValue>
                 {
                     for (var i = 0; i < records.Count; i++)
                     {
+                        // Checked before every record, not only while waiting: nothing is yielded once the cancellation
+                        // is seen, and what was taken but not yielded is never acknowledged (the next owner reads it).
+                        cancellationToken.ThrowIfCancellationRequested();
                         loop.Buffer.Remove();
                         var record = records[i];
                         if (!record.Offset.Partition!.WithdrawsBufferedRecords)
@@ -124,14 +168,22 @@ public sealed class KafkaReceiver<TKey, TValue>
     /// <summary>
     /// Receives each poll's records as one inner sequence of Confluent results; its records are acknowledged when the
     /// inner sequence completes (when its subscriber has taken them all). Subscribe to each inner sequence: those never
-    /// subscribed to are never acknowledged (and eventually stop the receiver at its bounds).
+    /// subscribed to are never acknowledged (and eventually stop the receiver at its bounds). An inner sequence disposed
+    /// before it completes (a <c>Take</c>) acknowledges none of its records, and one still running when the receive
+    /// subscription ends completes without the rest: those records are read again (by the partition's next owner or
+    /// the next subscription); until then they count against the bounds and hold their partition's commits back, as
+    /// any unacknowledged record does. Inner sequences subscribed to on the
+    /// emitting thread (<c>Concat</c>, <c>SelectMany</c>, <c>Merge</c> straight on this sequence) emit right after
+    /// their <c>Subscribe</c> returns, so a <c>Take</c> inside them is seen at once; subscribed to elsewhere, they emit
+    /// within <c>Subscribe</c> (Rx's rule for synchronous sources) and a disposal is seen only at the end.
     /// </summary>
     /// <returns>One inner sequence per poll.</returns>
     public IObservable<IObservable<ConsumeResult<TKey, TValue>>> ReceiveAutoAck() =>
         Observable.Create<IObservable<ConsumeResult<TKey, TValue>>>(observer =>
         {
-            var sink = new BatchSink<TKey, TValue, IObservable<ConsumeResult<TKey, TValue>>>(
-                observer, static records => new AutoAckBatch<TKey, TValue>(records), Options.Scheduler);
+            BatchSink<TKey, TValue, IObservable<ConsumeResult<TKey, TValue>>>? sink = null;
+            sink = new BatchSink<TKey, TValue, IObservable<ConsumeResult<TKey, TValue>>>(
+                observer, records => new AutoAckBatch<TKey, TValue>(records, () => sink!.IsStopped), Options.Scheduler, onTrampoline: true);
             return Run(sink, sink.Bind, sink.Stop, atMostOnce: false);
         });
 
@@ -164,7 +216,8 @@ public sealed class KafkaReceiver<TKey, TValue>
     /// Receives one ordered inner sequence per assigned partition, emitted when the partition is assigned and completed
     /// when it is revoked (its records not yet emitted are dropped; the next owner reads them). Inner sequences emit
     /// independently of each other on the scheduler, so partitions can be processed in parallel while each stays in
-    /// order. Subscribe to each inner sequence once; its records wait for the subscription.
+    /// order. Subscribe to each inner sequence once; its records wait for the subscription. Disposing the outer
+    /// subscription ends every inner one too, also those subscribed to on their own.
     /// </summary>
     /// <returns>One inner sequence per partition assignment, keyed by the partition.</returns>
     public IObservable<IGroupedObservable<TopicPartition, ReceiverRecord<TKey, TValue>>> ReceivePerPartition() =>
@@ -246,7 +299,7 @@ public sealed class KafkaReceiver<TKey, TValue>
         var previous = Volatile.Read(ref _active);
         while (true)
         {
-            var loop = new ConsumerLoop<TKey, TValue>(Options, sink, atMostOnce, Released, previous);
+            var loop = new ConsumerLoop<TKey, TValue>(Options, sink, atMostOnce, Released, previous, _counters);
             var replaced = Interlocked.CompareExchange(ref _active, loop, previous);
             if (replaced == previous)
             {

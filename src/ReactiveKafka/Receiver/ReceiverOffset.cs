@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using Confluent.Kafka;
 using ReactiveKafka.Receiver.Internal;
 
@@ -10,9 +11,19 @@ namespace ReactiveKafka;
 /// in any order.
 /// </summary>
 /// <remarks>
+/// <para>
 /// A partition's committed offset only advances over a contiguous run of acknowledged records: acknowledging record 7
-/// before record 6 commits nothing past 6 until 6 is acknowledged too. Acknowledgements of a partition the receiver no
-/// longer owns (revoked, lost, or the subscription closed) are ignored: its new owner reads those records again.
+/// before record 6 commits nothing past 6 until 6 is acknowledged too.
+/// </para>
+/// <para>
+/// Acknowledgements of a partition the receiver no longer owns (revoked, lost, or the subscription ended) are dropped:
+/// the partition's next reader reads those records again. A revocation commits what was acknowledged before it; a loss
+/// commits nothing (another member may own the partition already), and
+/// <see cref="ReceiverOptions{TKey, TValue}.OnPartitionsLost"/> gets each lost partition's <see cref="LostPartition"/>
+/// with the offsets that will be delivered again. Each dropped acknowledgement is counted in
+/// <see cref="ReceiverStatistics.AcknowledgementsDropped"/>, and <see cref="CommitAsync"/> of such a record fails with
+/// <see cref="ErrorCode.Local_State"/>.
+/// </para>
 /// </remarks>
 public sealed class ReceiverOffset
 {
@@ -31,8 +42,13 @@ public sealed class ReceiverOffset
     /// <summary>The record's topic and partition.</summary>
     public TopicPartition TopicPartition => TopicPartitionOffset.TopicPartition;
 
-    /// <summary>The record's offset in its partition.</summary>
-    public long Offset => TopicPartitionOffset.Offset.Value;
+    /// <summary>The record's offset in its partition (<c>record.Offset.Value</c>, as Confluent's <see cref="Confluent.Kafka.Offset.Value"/>).</summary>
+    public long Value => TopicPartitionOffset.Offset.Value;
+
+    /// <summary>The record's offset in its partition: renamed <see cref="Value"/> (<c>record.Offset.Offset</c> read oddly).</summary>
+    [Obsolete("Use Value: record.Offset.Value is the record's offset.")]
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public long Offset => Value;
 
     /// <summary>True once <see cref="Acknowledge"/> or <see cref="CommitAsync"/> was called.</summary>
     public bool IsAcknowledged => Volatile.Read(ref _acknowledged) != 0;
@@ -45,7 +61,16 @@ public sealed class ReceiverOffset
     /// </summary>
     public void Acknowledge()
     {
-        if (Interlocked.Exchange(ref _acknowledged, 1) == 0 && _partition is { IsRevoked: false } partition)
+        if (Interlocked.Exchange(ref _acknowledged, 1) != 0 || _partition is not { } partition)
+        {
+            return;
+        }
+
+        if (partition.IsRevoked)
+        {
+            partition.Loop.AcknowledgementDropped();
+        }
+        else
         {
             partition.Loop.Acknowledged(this);
         }

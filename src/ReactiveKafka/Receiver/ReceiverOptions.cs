@@ -28,8 +28,12 @@ namespace ReactiveKafka;
 /// <para>
 /// Memory is bounded by <see cref="BufferSize"/> (records polled and not yet emitted), <see cref="MaxUnacknowledged"/>
 /// (records polled and not yet acknowledged) and <see cref="MaxDeferredCommits"/> (acknowledgements held behind an
-/// unacknowledged record). Reaching any of them pauses the assigned partitions while the receiver keeps polling;
-/// they resume when every count is back at half its bound or below.
+/// unacknowledged record). Each is a hard bound on its own: the receiver never takes a record that would exceed one,
+/// so a subscriber that never acknowledges receives exactly <see cref="MaxUnacknowledged"/> records, whatever
+/// <see cref="BufferSize"/> is. Reaching a bound stops taking records (and, if it still holds after a second, pauses the
+/// assigned partitions while the receiver keeps polling); a bound reached is released when its own count is back at half
+/// of it or below, and records flow again once no bound is reached. Current counts:
+/// <see cref="KafkaReceiver{TKey, TValue}.Statistics"/>.
 /// </para>
 /// </remarks>
 /// <typeparam name="TKey">The record key type.</typeparam>
@@ -246,8 +250,9 @@ public sealed record ReceiverOptions<TKey, TValue>
     } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>
-    /// How long disposing a subscription waits for the final commit of acknowledged offsets, leaving the group and
-    /// releasing the consumer. Default 30 seconds; from zero to int.MaxValue milliseconds.
+    /// How long disposing a subscription (or ending an async enumeration) waits for the loop to stop and commit the
+    /// acknowledged offsets, and how long a later subscription of the same receiver waits for the previous consumer to
+    /// leave the group and be released. Default 30 seconds; from zero to int.MaxValue milliseconds.
     /// </summary>
     public TimeSpan CloseTimeout
     {
@@ -272,9 +277,13 @@ public sealed record ReceiverOptions<TKey, TValue>
 
     /// <summary>
     /// Called on the consumer loop thread when partitions are lost (the group moved them without a revoke, e.g. after a
-    /// session timeout); their acknowledgements are not committed. An exception ends the sequence.
+    /// session timeout or when the member was fenced), with what the receiver had received of each and what the next
+    /// owner reads again (<see cref="LostPartition"/>). Nothing is committed for them, their buffered records are
+    /// dropped, and later acknowledgements of their records are dropped and counted
+    /// (<see cref="ReceiverStatistics.AcknowledgementsDropped"/>, beside <see cref="ReceiverStatistics.PartitionsLost"/>).
+    /// An exception ends the sequence.
     /// </summary>
-    public Action<IReadOnlyList<TopicPartition>>? OnPartitionsLost { get; init; }
+    public Action<IReadOnlyList<LostPartition>>? OnPartitionsLost { get; init; }
 
     /// <summary>
     /// The scheduler on which the observable API emits (polling happens on the receiver's own loop thread, which never

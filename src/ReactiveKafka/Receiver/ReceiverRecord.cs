@@ -19,7 +19,10 @@ public sealed class ReceiverRecord<TKey, TValue>
     /// <summary>The record as Confluent returned it.</summary>
     public ConsumeResult<TKey, TValue> ConsumeResult { get; }
 
-    /// <summary>The record's offset, to <see cref="ReceiverOffset.Acknowledge"/> or <see cref="ReceiverOffset.CommitAsync"/>.</summary>
+    /// <summary>
+    /// The record's offset and its acknowledgement handle: <c>record.Offset.Value</c> is the offset,
+    /// <c>record.Offset.Acknowledge()</c> (or <see cref="ReceiverOffset.CommitAsync"/>) says the record is processed.
+    /// </summary>
     public ReceiverOffset Offset { get; }
 
     /// <summary>The record's topic.</summary>

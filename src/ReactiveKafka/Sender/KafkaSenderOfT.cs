@@ -13,7 +13,8 @@ namespace ReactiveKafka;
 /// <para>
 /// Backpressure: each send stream has at most <see cref="SenderOptions{TKey, TValue}.MaxInFlight"/> records handed to
 /// the producer whose result has not yet been delivered downstream. A faster source waits: the observable API holds
-/// the source's <c>OnNext</c> (blocks the producing thread), the async API awaits. librdkafka's full local queue
+/// the source's <c>OnNext</c> (blocks the producing thread; never the thread that called <c>Subscribe</c> for long,
+/// see <see cref="Send{TCorrelation}"/>), the async API awaits. librdkafka's full local queue
 /// (<see cref="ErrorCode.Local_QueueFull"/>) is waited out and retried, never reported as an error.
 /// </para>
 /// <para>
@@ -75,8 +76,12 @@ public sealed class KafkaSender<TKey, TValue> : IAsyncDisposable, IDisposable
     /// </summary>
     /// <remarks>
     /// While <see cref="SenderOptions{TKey, TValue}.MaxInFlight"/> records are in flight, the source's <c>OnNext</c>
-    /// blocks until a permit is free; a synchronous source therefore makes <c>Subscribe</c> return only once the
-    /// source has ended (use <c>SubscribeOn</c> to subscribe elsewhere). With <see cref="SenderOptions{TKey, TValue}.StopOnError"/>
+    /// blocks until a permit is free. <c>Subscribe</c> subscribes to the source on a thread of its own and returns as
+    /// soon as the source's own <c>Subscribe</c> has returned or the source first waits for a permit, as a Reactor Kafka
+    /// subscription returns once the source has used up its demand: a synchronous source (<c>Observable.Range</c>,
+    /// <c>ToObservable()</c> of a list) sends up to <c>MaxInFlight</c> records before <c>Subscribe</c> returns and
+    /// the rest from that thread; a hot source (a subject, an event) is subscribed to before <c>Subscribe</c> returns,
+    /// so nothing it pushes afterwards is missed. With <see cref="SenderOptions{TKey, TValue}.StopOnError"/>
     /// the first failed record ends the sequence with its exception once the records in flight have settled; without
     /// it, failed records are emitted as results carrying their exception. A source error is emitted after the records
     /// in flight have settled.

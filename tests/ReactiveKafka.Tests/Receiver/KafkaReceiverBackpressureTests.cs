@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Reactive.Linq;
 using Confluent.Kafka;
+using ReactiveKafka.Receiver.Internal;
 using ReactiveKafka.Tests.Infrastructure;
 using static ReactiveKafka.Tests.Receiver.ReceiverTestKit;
 using Xunit;
@@ -125,6 +126,35 @@ public sealed class KafkaReceiverBackpressureTests(BundledBrokerFixture broker, 
         // Holding the backlog would take well over 200 MiB of records; librdkafka's own prefetch queue (64 MiB by
         // default, not one of the receiver's options) is most of what growth there is.
         Assert.True(peakWorkingSet - workingSetBefore < 160L << 20, $"working set grew by {(peakWorkingSet - workingSetBefore) >> 20} MiB");
+    }
+
+    /// <summary>
+    /// Issue 19, defect 5: with BufferSize 256 and MaxUnacknowledged 1000, a subscriber that never acknowledged stopped at
+    /// 512 records: the buffer's bound, once reached, was released only when every count was at half its bound, and the
+    /// unacknowledged count never is without acknowledgements.
+    /// </summary>
+    [Fact]
+    public async Task Receive_SubscriberNeverAcknowledges_StopsAtMaxUnacknowledgedNotAtTheBuffer()
+    {
+        var topic = await broker.CreateTopicAsync();
+        Produce(broker, topic, 5000);
+        var receiver = KafkaReceiver.Create(Options(broker, topic) with { BufferSize = 256, MaxUnacknowledged = 1000 });
+        var held = new ConcurrentQueue<ReceiverRecord<string, string>>();
+        using var subscription = receiver.Receive().Subscribe(held.Enqueue);
+
+        await WaitUntil(() => held.Count >= 1000, Timeout, () => $"MaxUnacknowledged records ({held.Count}, statistics {receiver.Statistics})");
+        await WaitUntil(() => receiver.Loop!.Reasons.HasFlag(PauseReasons.Backpressure), Timeout, "the pause at the bound");
+        Assert.Equal(1000, held.Count);
+        var statistics = receiver.Statistics;
+        Assert.Equal((Buffered: 0L, Unacknowledged: 1000, AssignedPartitions: 1, PausedPartitions: 1), (statistics.Buffered, statistics.Unacknowledged, statistics.AssignedPartitions, statistics.PausedPartitions));
+
+        // Half acknowledged: the bound is released and records flow again.
+        for (var i = 0; i < 500 && held.TryDequeue(out var record); i++)
+        {
+            record.Offset.Acknowledge();
+        }
+
+        await WaitUntil(() => held.Count > 500, Timeout, () => $"more records after acknowledging half ({held.Count})");
     }
 
     [Fact]

@@ -5,7 +5,7 @@ using Xunit;
 
 namespace ReactiveKafka.Tests.Receiver;
 
-/// <summary>Closing: acknowledged offsets committed, the group left at once (no session timeout wait), the consumer released.</summary>
+/// <summary>Closing: acknowledged offsets committed before Dispose returns, the group left at once (no session timeout wait), the consumer released.</summary>
 public sealed class KafkaReceiverCloseTests(BundledBrokerFixture broker) : IClassFixture<BundledBrokerFixture>
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
@@ -36,9 +36,11 @@ public sealed class KafkaReceiverCloseTests(BundledBrokerFixture broker) : IClas
             Timeout,
             "one partition each, every record acknowledged");
 
+        var partitionOfA = (await receiverA.DoOnConsumer(c => c.Assignment.Single())).Partition.Value;
         var clock = System.Diagnostics.Stopwatch.StartNew();
         a.Dispose();
-        Assert.True(receiverA.Loop!.Finished.IsCompleted, "Dispose returns once the consumer is released");
+        Assert.Equal(5, Committed(broker, group, topic, 2)[partitionOfA]); // Dispose returns once A's acknowledged offsets are committed
+        await receiverA.Loop!.Finished.WaitAsync(Timeout, TestContext.Current.CancellationToken); // then A leaves the group and is released
         await WaitUntil(() => receiverB.DoOnConsumer(c => c.Assignment.Count).Result == 2, Timeout, "B owning both partitions");
         clock.Stop();
 

@@ -33,7 +33,7 @@ public sealed class KafkaReceiverFatalCommitTests(BundledBrokerFixture broker) :
                 if (!armed)
                 {
                     armed = true;
-                    broker.Broker.Faults.FailNext(Protocol.ApiKey.OffsetCommit, Protocol.ErrorCode.GroupAuthorizationFailed, count: 5, topic: topic);
+                    broker.Broker.Faults.FailNext(KafkaApi.OffsetCommit, ErrorCode.GroupAuthorizationFailed, count: 5, topic: topic);
                 }
 
                 record.Offset.Acknowledge();

@@ -32,7 +32,7 @@ public sealed class KafkaReceiverRebalanceTests(BundledBrokerFixture broker, ITe
                     Interlocked.Increment(ref emittedRevoked);
                 }
 
-                seen.AddOrUpdate((record.Partition.Value, record.Offset.Offset), 1, static (_, n) => n + 1);
+                seen.AddOrUpdate((record.Partition.Value, record.Offset.Value), 1, static (_, n) => n + 1);
                 Thread.SpinWait(2000); // some processing, so that records are in flight when the group changes
                 record.Offset.Acknowledge();
             });

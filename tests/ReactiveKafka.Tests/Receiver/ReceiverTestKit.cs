@@ -67,11 +67,15 @@ internal static class ReceiverTestKit
     }
 
     /// <summary>The group's committed offsets of <paramref name="topic"/>'s partitions (-1 when none).</summary>
-    public static long[] Committed(BundledBrokerFixture broker, string group, string topic, int partitions = 1)
+    public static long[] Committed(BundledBrokerFixture broker, string group, string topic, int partitions = 1) =>
+        CommittedOffsets(broker.BootstrapServers, group, topic, partitions);
+
+    /// <summary>As <see cref="Committed"/>, against any bootstrap servers.</summary>
+    public static long[] CommittedOffsets(string bootstrapServers, string group, string topic, int partitions = 1)
     {
         using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
         {
-            BootstrapServers = broker.BootstrapServers,
+            BootstrapServers = bootstrapServers,
             GroupId = group,
         }).Build();
         return consumer.Committed(Enumerable.Range(0, partitions).Select(p => new TopicPartition(topic, p)), TimeSpan.FromSeconds(10))

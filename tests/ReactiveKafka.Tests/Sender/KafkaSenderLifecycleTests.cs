@@ -46,6 +46,47 @@ public sealed class KafkaSenderLifecycleTests(BundledBrokerFixture broker) : ICl
         Assert.Equal(1, returned.Correlation);
     }
 
+    /// <summary>Issue 19, defect 2 for the sender: results already queued are not yielded once the cancellation is seen.</summary>
+    [Fact]
+    public async Task SendAsync_CanceledWithResultsQueued_YieldsNothingAfterTheCancel()
+    {
+        var topic = await broker.CreateTopicAsync();
+        await using var sender = KafkaSender.Create(broker.Options(maxInFlight: 200));
+
+        static async IAsyncEnumerable<SenderRecord<string, string, int>> Source(string topic)
+        {
+            for (var i = 0; i < 200; i++)
+            {
+                await Task.Yield();
+                yield return Record(topic, i);
+            }
+        }
+
+        using var cancel = new CancellationTokenSource();
+        var yielded = 0;
+        var afterCancel = 0;
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        {
+            await foreach (var result in sender.SendAsync(Source(topic), cancel.Token))
+            {
+                if (cancel.IsCancellationRequested)
+                {
+                    afterCancel++;
+                }
+
+                if (++yielded == 1)
+                {
+                    // Every record written (so their results are on their way or queued), then cancel.
+                    await Task.Run(() => broker.ConsumeUntil(topic, records => records.Count == 200), TestContext.Current.CancellationToken);
+                    await cancel.CancelAsync();
+                }
+            }
+        });
+
+        Assert.Equal(1, yielded);
+        Assert.Equal(0, afterCancel);
+    }
+
     [Fact]
     public async Task SendAsync_AsyncStream_ResultsForEveryRecordAndStopOnErrorThrowsAfterInFlight()
     {

@@ -168,6 +168,42 @@ public sealed class KafkaSenderSendTests(BundledBrokerFixture broker) : IClassFi
         Assert.Equal(50, notifications.Count(n => n.Kind == NotificationKind.OnNext && n.Value.IsSuccess));
     }
 
+    /// <summary>
+    /// Issue 19: with a synchronous source, Subscribe blocked until the source ended. It now returns once the source has
+    /// used up its MaxInFlight permits (as a Reactor Kafka subscription returns when the demand is used up).
+    /// </summary>
+    [Fact]
+    public async Task Send_SynchronousSourceLargerThanMaxInFlight_SubscribeReturnsBeforeTheSourceEnds()
+    {
+        var topic = await broker.CreateTopicAsync();
+        await using var sender = KafkaSender.Create(broker.Options(maxInFlight: 100));
+        using var release = new ManualResetEventSlim();
+        var sourceEnded = 0;
+        var results = 0;
+        var completed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var source = Observable.Range(0, 1000).Select(i => Record(topic, i)).Finally(() => Volatile.Write(ref sourceEnded, 1));
+
+        // Results are held until the test lets them go (or, if Subscribe blocks, until 3 s have passed), so the source
+        // cannot get past its first 100 records meanwhile.
+        var holdUntil = DateTime.UtcNow + TimeSpan.FromSeconds(3);
+        using var subscription = sender.Send(source).Subscribe(
+            _ =>
+            {
+                var left = holdUntil - DateTime.UtcNow;
+                release.Wait(left > TimeSpan.Zero ? left : TimeSpan.Zero);
+                Interlocked.Increment(ref results);
+            },
+            error => completed.TrySetException(error),
+            () => completed.TrySetResult());
+        var endedWhenSubscribeReturned = Volatile.Read(ref sourceEnded) != 0;
+        release.Set();
+        await completed.Task.WaitAsync(TestTimeout, TestContext.Current.CancellationToken);
+
+        Assert.False(endedWhenSubscribeReturned, "Subscribe returned only after the synchronous source ended");
+        Assert.Equal(1000, results);
+        Assert.Equal(1, Volatile.Read(ref sourceEnded));
+    }
+
     [Fact]
     public async Task Send_SubscriptionDisposed_StopsTakingNewRecords()
     {

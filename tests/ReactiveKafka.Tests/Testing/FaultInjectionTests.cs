@@ -3,8 +3,6 @@ using Confluent.Kafka;
 using ReactiveKafka.Testing;
 using ReactiveKafka.Testing.Xunit;
 using Xunit;
-using KafkaErrorCode = Confluent.Kafka.ErrorCode;
-using WireErrorCode = ReactiveKafka.Protocol.ErrorCode;
 
 namespace ReactiveKafka.Tests.Testing;
 
@@ -36,14 +34,14 @@ public sealed class FaultInjectionTests(KafkaBrokerFixture kafka) : IClassFixtur
     {
         RequireBundled();
         var topic = await Broker.CreateTopicAsync(cancellationToken: TestContext.Current.CancellationToken);
-        Broker.Faults.FailNext(Protocol.ApiKey.Produce, WireErrorCode.PolicyViolation, count: 1, topic: topic);
+        Broker.Faults.FailNext(KafkaApi.Produce, ErrorCode.PolicyViolation, count: 1, topic: topic);
         using var producer = new ProducerBuilder<string, string>(Broker.CreateProducerConfig()).Build();
 
         var failure = await Assert.ThrowsAsync<ProduceException<string, string>>(
             () => producer.ProduceAsync(topic, new Message<string, string> { Key = "k", Value = "v" }, TestContext.Current.CancellationToken));
         var success = await producer.ProduceAsync(topic, new Message<string, string> { Key = "k", Value = "v2" }, TestContext.Current.CancellationToken);
 
-        Assert.Equal(KafkaErrorCode.PolicyViolation, failure.Error.Code);
+        Assert.Equal(ErrorCode.PolicyViolation, failure.Error.Code);
         Assert.Equal(PersistenceStatus.Persisted, success.Status);
     }
 
@@ -55,12 +53,12 @@ public sealed class FaultInjectionTests(KafkaBrokerFixture kafka) : IClassFixtur
         await Broker.ProduceAsync(topic, [("k", "v")], TestContext.Current.CancellationToken);
         using var consumer = new ConsumerBuilder<string, string>(Broker.CreateConsumerConfig()).Build();
         consumer.Assign(new TopicPartitionOffset(topic, 0, 0));
-        Broker.Faults.FailNext(Protocol.ApiKey.OffsetCommit, WireErrorCode.OffsetMetadataTooLarge, topic: topic);
+        Broker.Faults.FailNext(KafkaApi.OffsetCommit, ErrorCode.OffsetMetadataTooLarge, topic: topic);
 
         var error = Assert.ThrowsAny<KafkaException>(() => consumer.Commit([new TopicPartitionOffset(topic, 0, 1)]));
         consumer.Commit([new TopicPartitionOffset(topic, 0, 1)]);
 
-        Assert.Equal(KafkaErrorCode.OffsetMetadataTooLarge, error.Error.Code);
+        Assert.Equal(ErrorCode.OffsetMetadataTooLarge, error.Error.Code);
         Assert.Equal(1, consumer.Committed([new TopicPartition(topic, 0)], Timeout).Single().Offset.Value);
     }
 
@@ -71,7 +69,7 @@ public sealed class FaultInjectionTests(KafkaBrokerFixture kafka) : IClassFixtur
         var topic = await Broker.CreateTopicAsync(cancellationToken: TestContext.Current.CancellationToken);
         using var admin = new AdminClientBuilder(Broker.CreateAdminClientConfig()).Build();
         admin.GetMetadata(topic, Timeout);
-        Broker.Faults.DelayResponses(TimeSpan.FromMilliseconds(800), Protocol.ApiKey.Metadata, count: 1);
+        Broker.Faults.DelayResponses(TimeSpan.FromMilliseconds(800), KafkaApi.Metadata, count: 1);
 
         var clock = Stopwatch.StartNew();
         var metadata = admin.GetMetadata(topic, Timeout);
@@ -104,7 +102,7 @@ public sealed class FaultInjectionTests(KafkaBrokerFixture kafka) : IClassFixtur
         var topic = await Broker.CreateTopicAsync(cancellationToken: TestContext.Current.CancellationToken);
         using var producer = new ProducerBuilder<string, string>(Broker.CreateProducerConfig()).Build();
         await producer.ProduceAsync(topic, new Message<string, string> { Key = "k", Value = "warm-up" }, TestContext.Current.CancellationToken);
-        Broker.Faults.CloseConnectionOnNext(Protocol.ApiKey.Produce);
+        Broker.Faults.CloseConnectionOnNext(KafkaApi.Produce);
 
         var result = await producer.ProduceAsync(topic, new Message<string, string> { Key = "k", Value = "retried" }, TestContext.Current.CancellationToken);
 
@@ -130,5 +128,28 @@ public sealed class FaultInjectionTests(KafkaBrokerFixture kafka) : IClassFixtur
         using var resumed = new AdminClientBuilder(Broker.CreateAdminClientConfig()).Build();
         Assert.Single(resumed.GetMetadata(Timeout).Brokers);
         await Task.CompletedTask;
+    }
+
+    [Fact]
+    public void FailNext_ClientSideOrNoErrorCode_RejectedNamingTheArgument()
+    {
+        RequireBundled();
+
+        var local = Assert.Throws<ArgumentOutOfRangeException>(() => Broker.Faults.FailNext(KafkaApi.Produce, ErrorCode.Local_Transport));
+        var none = Assert.Throws<ArgumentOutOfRangeException>(() => Broker.Faults.FailNext(KafkaApi.Produce, ErrorCode.NoError));
+
+        Assert.Equal("error", local.ParamName);
+        Assert.Contains("client-side", local.Message);
+        Assert.Equal("error", none.ParamName);
+        Assert.False(Broker.Faults.IsActive);
+    }
+
+    [Fact]
+    public void KafkaApi_EveryMember_IsTheWireApiKeyOfTheSameName()
+    {
+        foreach (var api in Enum.GetValues<KafkaApi>())
+        {
+            Assert.Equal(api.ToString(), ((ReactiveKafka.Protocol.ApiKey)(short)api).ToString());
+        }
     }
 }

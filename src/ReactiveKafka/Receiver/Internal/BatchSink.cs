@@ -1,4 +1,5 @@
 using System.Reactive.Concurrency;
+using System.Reactive.Disposables;
 
 namespace ReactiveKafka.Receiver.Internal;
 
@@ -11,14 +12,26 @@ internal sealed class BatchSink<TKey, TValue, TOut> : IRecordSink<TKey, TValue>
     private readonly IObserver<TOut> _observer;
     private readonly Func<IReadOnlyList<ReceiverRecord<TKey, TValue>>, TOut> _select;
     private readonly SerialEmitter<Emission<TKey, TValue>> _emitter;
+    private readonly bool _onTrampoline;
     private BufferCounter? _buffer;
 
-    public BatchSink(IObserver<TOut> observer, Func<IReadOnlyList<ReceiverRecord<TKey, TValue>>, TOut> select, IScheduler scheduler)
+    /// <param name="observer">The subscriber.</param>
+    /// <param name="select">Makes the emitted item of a batch.</param>
+    /// <param name="scheduler">Where items are emitted.</param>
+    /// <param name="onTrampoline">
+    /// Emits each item inside a current-thread trampoline, so that inner sequences subscribed to during its
+    /// <c>OnNext</c> run right after it (see <see cref="AutoAckBatch{TKey, TValue}"/>).
+    /// </param>
+    public BatchSink(IObserver<TOut> observer, Func<IReadOnlyList<ReceiverRecord<TKey, TValue>>, TOut> select, IScheduler scheduler, bool onTrampoline = false)
     {
         _observer = observer;
         _select = select;
+        _onTrampoline = onTrampoline;
         _emitter = new SerialEmitter<Emission<TKey, TValue>>(scheduler, Emit);
     }
+
+    /// <summary>True once the subscription ended: nothing more is emitted.</summary>
+    public bool IsStopped => _emitter.IsStopped;
 
     public bool TracksAcknowledgements => true;
 
@@ -52,7 +65,18 @@ internal sealed class BatchSink<TKey, TValue, TOut> : IRecordSink<TKey, TValue>
 
             if (records.Count > 0 && !_emitter.IsStopped)
             {
-                _observer.OnNext(_select(records));
+                if (_onTrampoline && CurrentThreadScheduler.IsScheduleRequired)
+                {
+                    CurrentThreadScheduler.Instance.Schedule((self: this, records), static (_, state) =>
+                    {
+                        state.self._observer.OnNext(state.self._select(state.records));
+                        return Disposable.Empty;
+                    });
+                }
+                else
+                {
+                    _observer.OnNext(_select(records));
+                }
             }
 
             return;

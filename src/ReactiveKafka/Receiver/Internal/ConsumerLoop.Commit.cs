@@ -31,21 +31,21 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
             return;
         }
 
-        if (partition.Committed > offset.Offset)
+        if (partition.Committed > offset.Value)
         {
             completion.TrySetResult();
             return;
         }
 
         var deferredBefore = partition.Tracker.Deferred;
-        if (partition.Tracker.Acknowledge(offset.Offset))
+        if (partition.Tracker.Acknowledge(offset.Value))
         {
             _unacknowledged--;
             _deferred += partition.Tracker.Deferred - deferredBefore;
             _acknowledgedSinceCommit++;
         }
 
-        partition.CommitWaiters.Add((offset.Offset, completion));
+        partition.CommitWaiters.Add((offset.Value, completion));
         _commitRequested = true;
     }
 
@@ -213,7 +213,7 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
             var partition = record.Offset.Partition!;
             if (!partition.IsRevoked)
             {
-                last[partition] = record.Offset.Offset;
+                last[partition] = record.Offset.Value;
             }
         }
 

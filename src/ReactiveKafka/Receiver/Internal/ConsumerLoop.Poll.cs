@@ -5,10 +5,19 @@ namespace ReactiveKafka.Receiver.Internal;
 /// <summary>Polling, the bounds, and pausing from the explicit set of reasons.</summary>
 internal sealed partial class ConsumerLoop<TKey, TValue>
 {
+    /// <summary>
+    /// The partitions paused in the consumer, assigned or not: librdkafka keeps a partition's pause across its revocation
+    /// (or loss) and a later re-assignment, so this set is not cleared by rebalances. Forgetting it there left partitions
+    /// given back after a rebalance paused forever while the loop thought they were fetching (issue 19).
+    /// </summary>
     private readonly HashSet<TopicPartition> _paused = [];
+
+    /// <summary>Partitions assigned since the last <see cref="ApplyPauses"/>: their pause state is set explicitly.</summary>
+    private readonly HashSet<TopicPartition> _newlyAssigned = [];
     private readonly HashSet<TopicPartition> _userPaused = [];
     private PauseReasons _reasons;
     private volatile bool _holding;
+    private ReachedBounds _reached;
     private long _holdingSince;
     private int _unacknowledged;
     private int _deferred;
@@ -18,6 +27,9 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
 
     /// <summary>How many times partitions were paused (diagnostics, tests).</summary>
     public long Pauses => Interlocked.Read(ref _pauses);
+
+    /// <summary>The partitions paused in the consumer, assigned or not (diagnostics, tests; a copy, racy).</summary>
+    public IReadOnlyList<TopicPartition> PausedPartitions => [.. _paused];
 
     /// <summary>The reasons currently pausing the whole assignment (diagnostics, tests).</summary>
     public PauseReasons Reasons => _reasons;
@@ -45,21 +57,18 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
     /// At a bound the loop first only holds (takes no records; librdkafka stops fetching by itself when its queue
     /// fills): pausing purges librdkafka's prefetched records and costs a fetch round trip on resume, so a subscriber
     /// that catches up quickly is not made to pay it. If the bound still holds after <see cref="HoldBeforePause"/>,
-    /// the backpressure reason pauses the assignment and polling goes on. Either ends when every count is at half its
-    /// bound or below.
+    /// the backpressure reason pauses the assignment and polling goes on. Either ends when every bound reached is back at
+    /// half or below (<see cref="BackpressureBounds"/>: each bound has its own hysteresis).
     /// </remarks>
     private void ApplyPauses()
     {
-        var buffered = Buffer.Count;
-        var full = buffered >= _options.BufferSize
-            || (_tracking && (_unacknowledged >= _options.MaxUnacknowledged || _deferred >= _options.MaxDeferredCommits));
-        var drained = Drained(buffered);
-        if (full && !_holding)
+        _reached = ReachedAfter(Buffer.Count);
+        if (_reached != ReachedBounds.None && !_holding)
         {
             _holding = true;
             _holdingSince = Now;
         }
-        else if (drained && _holding)
+        else if (_reached == ReachedBounds.None && _holding)
         {
             _holding = false;
             _reasons &= ~PauseReasons.Backpressure;
@@ -71,10 +80,15 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
         }
 
         List<TopicPartition>? pause = null, resume = null;
+        var paused = 0;
         foreach (var partition in _assigned.Keys)
         {
+            // A newly assigned partition may carry a pause from an earlier ownership period (resumed here when no reason
+            // holds), or none although one was recorded (paused again when a reason holds): set it either way.
             var wanted = ShouldPause(partition);
-            if (wanted && !_paused.Contains(partition))
+            var fresh = _newlyAssigned.Contains(partition);
+            paused += wanted ? 1 : 0;
+            if (wanted && (fresh || !_paused.Contains(partition)))
             {
                 (pause ??= []).Add(partition);
             }
@@ -84,6 +98,9 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
             }
         }
 
+        _newlyAssigned.Clear();
+        _assignedCount = _assigned.Count;
+        _pausedCount = paused;
         if (pause is not null)
         {
             _consumer!.Pause(pause);
@@ -104,8 +121,8 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
 
     private bool ShouldPause(TopicPartition partition) => _reasons != PauseReasons.None || _userPaused.Contains(partition);
 
-    private bool Drained(long buffered) => buffered <= _options.BufferSize / 2
-        && (!_tracking || (_unacknowledged <= _options.MaxUnacknowledged / 2 && _deferred <= _options.MaxDeferredCommits / 2));
+    private ReachedBounds ReachedAfter(long buffered) => BackpressureBounds.Update(
+        _reached, buffered, _unacknowledged, _deferred, _options.BufferSize, _options.MaxUnacknowledged, _options.MaxDeferredCommits, _tracking);
 
     /// <summary>True while a bound holds and the partitions are not paused yet: wait for room instead of polling.</summary>
     private bool HoldingWithoutPause => _holding && _reasons == PauseReasons.None;
@@ -118,7 +135,7 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
     private void WaitForRoom()
     {
         _wake.Reset();
-        if (!_acknowledgements.IsEmpty || !_work.IsEmpty || _closeRequested || Drained(Buffer.Count))
+        if (!_acknowledgements.IsEmpty || !_work.IsEmpty || _closeRequested || ReachedAfter(Buffer.Count) == ReachedBounds.None)
         {
             return;
         }
@@ -199,6 +216,11 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
             }
 
             (batch ??= []).Add(new ReceiverRecord<TKey, TValue>(result, new ReceiverOffset(partition, result.TopicPartitionOffset)));
+            if (partition.FirstReceived < 0)
+            {
+                partition.FirstReceived = result.Offset.Value;
+            }
+
             if (_tracking)
             {
                 partition.Tracker.Add(result.Offset.Value);

@@ -48,7 +48,9 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
 
             var partition = new PartitionState(topicPartition, this);
             _assigned[topicPartition] = partition;
-            _paused.Remove(topicPartition);
+
+            // The consumer applies the assignment after this callback returns; the next ApplyPauses sets its pause state.
+            _newlyAssigned.Add(topicPartition);
             _sink.Assigned(partition);
         }
 
@@ -83,24 +85,34 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
             CommitAcknowledged(partitions, retry: false);
         }
 
+        // What a lost partition's next owner reads again, taken before its ownership period is forgotten.
+        var lostPartitions = lost ? partitions.Select(Lost).ToList() : null;
         foreach (var partition in partitions)
         {
             _assigned.Remove(partition.TopicPartition);
-            _paused.Remove(partition.TopicPartition);
+
+            // Not removed from _paused: librdkafka keeps the pause for the partition's next assignment.
 
             // A revocation while closing after an error (the consumer's close revokes) ends ownership with that error.
             EndOwnership(partition, _failure);
         }
 
-        var topicPartitions = partitions.Select(p => p.TopicPartition).ToList();
-        if (lost)
+        if (lostPartitions is not null)
         {
-            _options.OnPartitionsLost?.Invoke(topicPartitions);
+            _counters.Lost(lostPartitions.Count);
+            _options.OnPartitionsLost?.Invoke(lostPartitions);
         }
         else
         {
-            _options.OnPartitionsRevoked?.Invoke(topicPartitions);
+            _options.OnPartitionsRevoked?.Invoke(partitions.Select(p => p.TopicPartition).ToList());
         }
+    }
+
+    private static LostPartition Lost(PartitionState partition)
+    {
+        var last = partition.Tracker.LastAdded;
+        var from = last < 0 ? -1 : partition.Committed >= 0 ? partition.Committed : partition.FirstReceived;
+        return new LostPartition(partition.TopicPartition, from, last, partition.Tracker.Unacknowledged);
     }
 
     /// <summary>Marks an ownership period over: forgets its tracked records and settles its commit waiters.</summary>

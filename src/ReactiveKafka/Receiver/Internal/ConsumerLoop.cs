@@ -25,6 +25,7 @@ internal sealed partial class ConsumerLoop<TKey, TValue> : IAcknowledgementSink,
     private readonly ConcurrentQueue<ReceiverOffset> _acknowledgements = new();
     private readonly ConcurrentQueue<LoopWork<TKey, TValue>> _work = new();
     private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Dictionary<TopicPartition, PartitionState> _assigned = [];
     private readonly Thread _thread;
     private readonly ManualResetEventSlim _wake = new();
@@ -38,6 +39,9 @@ internal sealed partial class ConsumerLoop<TKey, TValue> : IAcknowledgementSink,
     private int _peakUnacknowledged;
 
     private readonly Action<ConsumerLoop<TKey, TValue>> _released;
+    private readonly ReceiverCounters _counters;
+    private volatile int _assignedCount;
+    private volatile int _pausedCount;
 
     /// <summary>How long a new subscription waits for the running one to be disposed before failing as concurrent.</summary>
     private static readonly TimeSpan DisposalGrace = TimeSpan.FromSeconds(1);
@@ -47,9 +51,11 @@ internal sealed partial class ConsumerLoop<TKey, TValue> : IAcknowledgementSink,
         IRecordSink<TKey, TValue> sink,
         bool atMostOnce,
         Action<ConsumerLoop<TKey, TValue>> released,
-        ConsumerLoop<TKey, TValue>? previous)
+        ConsumerLoop<TKey, TValue>? previous,
+        ReceiverCounters counters)
     {
         Previous = previous;
+        _counters = counters;
         _released = released;
         _options = options;
         _sink = sink;
@@ -81,6 +87,12 @@ internal sealed partial class ConsumerLoop<TKey, TValue> : IAcknowledgementSink,
 
     /// <summary>Completes when the consumer is closed and released.</summary>
     public Task Finished => _finished.Task;
+
+    /// <summary>
+    /// Completes when the loop has stopped taking records and committed the acknowledged offsets on its way out; the
+    /// consumer may still be leaving the group (<see cref="Finished"/>).
+    /// </summary>
+    public Task Stopped => _stopped.Task;
 
     /// <summary>The consumer (loop thread only).</summary>
     public IConsumer<TKey, TValue> Consumer => _consumer ?? throw new InvalidOperationException("The consumer is not built yet.");
@@ -124,25 +136,50 @@ internal sealed partial class ConsumerLoop<TKey, TValue> : IAcknowledgementSink,
     }
 
     /// <summary>
-    /// Asks the loop to commit acknowledged offsets, leave the group and release the consumer, and waits up to
-    /// <see cref="ReceiverOptions{TKey, TValue}.CloseTimeout"/> (never on the loop thread itself).
+    /// Asks the loop to commit acknowledged offsets, leave the group and release the consumer, and waits (never on the
+    /// loop thread itself) until it has stopped and committed, up to <see cref="ReceiverOptions{TKey, TValue}.CloseTimeout"/>
+    /// (about one <see cref="ReceiverOptions{TKey, TValue}.PollTimeout"/> plus the commit's round trip), then up to one
+    /// more poll timeout for the consumer's close (a few milliseconds, unless librdkafka's close waits for a group join
+    /// in flight: seconds during a rebalance). A close still running then finishes in the background; the receiver's
+    /// next subscription waits for it (<see cref="Finished"/>).
     /// </summary>
     public void Close()
     {
         _closeRequested = true;
         _wake.Set();
-        if (!OnLoopThread && _thread.IsAlive)
+        if (!OnLoopThread && _thread.IsAlive && _stopped.Task.Wait(_options.CloseTimeout))
         {
-            _finished.Task.Wait(_options.CloseTimeout);
+            _finished.Task.Wait(_options.PollTimeout);
         }
     }
 
     /// <summary>As <see cref="Close"/>, awaiting instead of blocking.</summary>
-    public Task CloseAsync()
+    public async Task CloseAsync()
     {
         _closeRequested = true;
         _wake.Set();
-        return OnLoopThread ? Task.CompletedTask : _finished.Task.WaitAsync(_options.CloseTimeout).ContinueWith(static _ => { }, TaskScheduler.Default);
+        if (OnLoopThread)
+        {
+            return;
+        }
+
+        if (await Completes(_stopped.Task, _options.CloseTimeout).ConfigureAwait(false))
+        {
+            await Completes(_finished.Task, _options.PollTimeout).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<bool> Completes(Task task, TimeSpan timeout)
+    {
+        try
+        {
+            await task.WaitAsync(timeout).ConfigureAwait(false);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
     }
 
     void IAcknowledgementSink.Acknowledged(ReceiverOffset offset)
@@ -153,6 +190,18 @@ internal sealed partial class ConsumerLoop<TKey, TValue> : IAcknowledgementSink,
             _wake.Set();
         }
     }
+
+    void IAcknowledgementSink.AcknowledgementDropped() => _counters.AcknowledgementDropped();
+
+    /// <summary>The running subscription's gauges with the receiver's counters (any thread).</summary>
+    public ReceiverStatistics Statistics() => new(
+        Buffer.Count,
+        Volatile.Read(ref _unacknowledged),
+        Volatile.Read(ref _deferred),
+        _assignedCount,
+        _pausedCount,
+        _counters.PartitionsLost,
+        _counters.AcknowledgementsDropped);
 
     void IAcknowledgementSink.CommitRequested(ReceiverOffset offset, TaskCompletionSource completion) =>
         Post(new CommitRequest<TKey, TValue>(offset, completion));
@@ -282,8 +331,14 @@ internal sealed partial class ConsumerLoop<TKey, TValue> : IAcknowledgementSink,
         while (_acknowledgements.TryDequeue(out var offset))
         {
             var partition = offset.Partition!;
+            if (partition.IsRevoked)
+            {
+                _counters.AcknowledgementDropped();
+                continue;
+            }
+
             var deferredBefore = partition.Tracker.Deferred;
-            if (partition.IsRevoked || !partition.Tracker.Acknowledge(offset.Offset))
+            if (!partition.Tracker.Acknowledge(offset.Value))
             {
                 continue;
             }
@@ -331,6 +386,8 @@ internal sealed partial class ConsumerLoop<TKey, TValue> : IAcknowledgementSink,
                 _failure ??= error;
             }
 
+            // The subscriber's side may go on now: nothing more is taken, the acknowledged offsets are committed.
+            _stopped.TrySetResult();
             try
             {
                 consumer.Close();
@@ -349,6 +406,7 @@ internal sealed partial class ConsumerLoop<TKey, TValue> : IAcknowledgementSink,
 
         _assigned.Clear();
         _released(this);
+        _stopped.TrySetResult();
         _finished.TrySetResult();
         AbandonWork();
         if (_failure is { } failure)

@@ -6,6 +6,9 @@ internal interface IAcknowledgementSink
     /// <summary>Queues a first acknowledgement for the loop.</summary>
     void Acknowledged(ReceiverOffset offset);
 
+    /// <summary>Counts an acknowledgement dropped because its record's partition is no longer owned.</summary>
+    void AcknowledgementDropped();
+
     /// <summary>Queues a request to commit up to (and including) <paramref name="offset"/> as soon as the partition allows.</summary>
     void CommitRequested(ReceiverOffset offset, TaskCompletionSource completion);
 }

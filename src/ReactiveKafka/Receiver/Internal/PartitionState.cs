@@ -25,6 +25,9 @@ internal sealed class PartitionState(TopicPartition topicPartition, IAcknowledge
     /// <summary>The acknowledged-offset tracker (loop thread only).</summary>
     public OffsetTracker Tracker { get; } = new();
 
+    /// <summary>The offset of the first record received in this ownership period, or -1 (loop thread only).</summary>
+    public long FirstReceived { get; set; } = -1;
+
     /// <summary>The offset last committed successfully in this ownership period, or -1 (loop thread only).</summary>
     public long Committed { get; set; } = -1;
 

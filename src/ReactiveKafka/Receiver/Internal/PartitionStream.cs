@@ -15,13 +15,19 @@ internal sealed class PartitionStream<TKey, TValue> : IGroupedObservable<TopicPa
 {
     private readonly SerialEmitter<Emission<TKey, TValue>> _emitter;
     private readonly BufferCounter _buffer;
+    private readonly Func<bool> _receiveStopped;
     private IObserver<ReceiverRecord<TKey, TValue>>? _observer;
     private int _subscribed;
 
-    public PartitionStream(TopicPartition key, IScheduler scheduler, BufferCounter buffer)
+    /// <param name="key">The partition.</param>
+    /// <param name="scheduler">Where records are emitted.</param>
+    /// <param name="buffer">The receiver's count of records not yet emitted.</param>
+    /// <param name="receiveStopped">True once the receive subscription ended: no record is emitted after it.</param>
+    public PartitionStream(TopicPartition key, IScheduler scheduler, BufferCounter buffer, Func<bool> receiveStopped)
     {
         Key = key;
         _buffer = buffer;
+        _receiveStopped = receiveStopped;
         _emitter = new SerialEmitter<Emission<TKey, TValue>>(scheduler, Emit, active: false);
     }
 
@@ -52,7 +58,7 @@ internal sealed class PartitionStream<TKey, TValue> : IGroupedObservable<TopicPa
             foreach (var record in records)
             {
                 _buffer.Remove();
-                if (!record.Offset.Partition!.WithdrawsBufferedRecords && !_emitter.IsStopped)
+                if (!record.Offset.Partition!.WithdrawsBufferedRecords && !_emitter.IsStopped && !_receiveStopped())
                 {
                     _observer!.OnNext(record);
                 }

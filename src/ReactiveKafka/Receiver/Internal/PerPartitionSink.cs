@@ -31,11 +31,12 @@ internal sealed class PerPartitionSink<TKey, TValue> : IRecordSink<TKey, TValue>
 
     public void Bind(BufferCounter buffer) => _buffer = buffer;
 
+    /// <summary>The subscription ended: nothing more is emitted, by the outer sequence or any inner one.</summary>
     public void Stop() => _emitter.Stop();
 
     public void Assigned(PartitionState partition)
     {
-        var stream = new PartitionStream<TKey, TValue>(partition.TopicPartition, _scheduler, _buffer!);
+        var stream = new PartitionStream<TKey, TValue>(partition.TopicPartition, _scheduler, _buffer!, () => _emitter.IsStopped);
         partition.Stream = stream;
         _open.Add(stream);
         _emitter.Post((stream, null));

@@ -23,6 +23,7 @@ internal sealed class ObservableSendPipeline<TKey, TValue, TCorrelation>
     private readonly IScheduler _scheduler;
     private readonly ConcurrentQueue<SenderResult<TCorrelation>> _results = new();
     private readonly SingleAssignmentDisposable _source = new();
+    private readonly ManualResetEventSlim _handedOff = new();
     private int _wip;
 
     public ObservableSendPipeline(ProducerCore<TKey, TValue> core, IObserver<SenderResult<TCorrelation>> observer)
@@ -32,7 +33,12 @@ internal sealed class ObservableSendPipeline<TKey, TValue, TCorrelation>
         _scheduler = core.Options.Scheduler;
     }
 
-    /// <summary>Subscribes to the source; with a synchronous source this returns when the source has ended.</summary>
+    /// <summary>
+    /// Subscribes to the source on a thread of its own and returns once the source's <c>Subscribe</c> has returned, or
+    /// the source waits for a permit (a synchronous source that has sent <c>MaxInFlight</c> records goes on from that
+    /// thread), or the stream stopped. So the caller's <c>Subscribe</c> returns as in Reactor Kafka (where the source
+    /// runs until its demand is used up), and a hot source is subscribed to before it does.
+    /// </summary>
     public IDisposable Run(IObservable<SenderRecord<TKey, TValue, TCorrelation>> records)
     {
         try
@@ -45,15 +51,17 @@ internal sealed class ObservableSendPipeline<TKey, TValue, TCorrelation>
             return Disposable.Empty;
         }
 
-        try
+        var thread = new Thread(static state =>
         {
-            _source.Disposable = records.Subscribe(this);
-        }
-        catch (Exception error)
+            var (self, source) = ((ObservableSendPipeline<TKey, TValue, TCorrelation>, IObservable<SenderRecord<TKey, TValue, TCorrelation>>))state!;
+            self.SubscribeSource(source);
+        })
         {
-            CloseSource(error);
-        }
-
+            IsBackground = true,
+            Name = "ReactiveKafka sender source",
+        };
+        thread.Start((this, records));
+        _handedOff.Wait();
         return this;
     }
 
@@ -74,7 +82,29 @@ internal sealed class ObservableSendPipeline<TKey, TValue, TCorrelation>
 
     protected override void SignalTerminal() => Schedule();
 
-    protected override void OnStopped() => _source.Dispose();
+    protected override void OnStopped()
+    {
+        _source.Dispose();
+        _handedOff.Set();
+    }
+
+    protected override void OnSourceWaiting() => _handedOff.Set();
+
+    private void SubscribeSource(IObservable<SenderRecord<TKey, TValue, TCorrelation>> records)
+    {
+        try
+        {
+            _source.Disposable = records.Subscribe(this);
+        }
+        catch (Exception error)
+        {
+            CloseSource(error);
+        }
+        finally
+        {
+            _handedOff.Set();
+        }
+    }
 
     private void Schedule()
     {

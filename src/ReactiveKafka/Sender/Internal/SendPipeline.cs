@@ -77,7 +77,11 @@ internal abstract class SendPipeline<TKey, TValue, TCorrelation> : IResultSink<T
 
         try
         {
-            _gate.Wait(StopToken);
+            if (!_gate.TryAcquire())
+            {
+                OnSourceWaiting();
+                _gate.Wait(StopToken);
+            }
         }
         catch (OperationCanceledException)
         {
@@ -93,6 +97,7 @@ internal abstract class SendPipeline<TKey, TValue, TCorrelation> : IResultSink<T
         while (!Core.TryProduce(entry, message))
         {
             // librdkafka's queue is full: backpressure, not failure. Wait for deliveries to make room.
+            OnSourceWaiting();
             if (StopToken.WaitHandle.WaitOne(1))
             {
                 entry.FailNotSent();
@@ -248,6 +253,11 @@ internal abstract class SendPipeline<TKey, TValue, TCorrelation> : IResultSink<T
 
     /// <summary>The stream may be able to end: wake the emitting side. Must not block.</summary>
     protected abstract void SignalTerminal();
+
+    /// <summary>The blocking source side is about to wait for a permit or for room in librdkafka's queue.</summary>
+    protected virtual void OnSourceWaiting()
+    {
+    }
 
     /// <summary>The stream stopped taking records: release the source (subscription, enumerator).</summary>
     protected virtual void OnStopped()
