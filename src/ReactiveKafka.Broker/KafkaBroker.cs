@@ -108,7 +108,7 @@ public sealed class KafkaBroker : IAsyncDisposable
             var listener = new ConnectionListener(context, socket);
             context.Faults.Attach(listener);
             context.AdvertisedEndpoint = ResolveAdvertised(options, listener.BoundEndPoint);
-            RegisterHandlers(context);
+            context.Handlers.RegisterAll(context);
             listener.Start();
             logger.LogInformation("Broker {NodeId} of cluster {ClusterId} listening on {Endpoint}, advertised as {Advertised}; {Topics} topics loaded from {DataDirectory}",
                 options.NodeId, clusterId, listener.BoundEndPoint, $"{context.AdvertisedEndpoint.Host}:{context.AdvertisedEndpoint.Port}", topics.ListTopics().Count(), options.DataDirectory);
@@ -159,43 +159,6 @@ public sealed class KafkaBroker : IAsyncDisposable
         // A wildcard bind cannot be advertised: clients need an address they can dial.
         var address = bound.Address.Equals(IPAddress.Any) || bound.Address.Equals(IPAddress.IPv6Any) ? IPAddress.Loopback : bound.Address;
         return (address.ToString(), bound.Port);
-    }
-
-    private static void RegisterHandlers(BrokerContext context)
-    {
-        var registry = context.Handlers;
-        registry.Register(new ProduceHandler(context));
-        registry.Register(new FetchHandler(context));
-        registry.Register(new ListOffsetsHandler(context));
-        registry.Register(new MetadataHandler(context));
-        registry.Register(new OffsetCommitHandler(context));
-        registry.Register(new OffsetFetchHandler(context));
-        registry.Register(new FindCoordinatorHandler(context));
-        registry.Register(new JoinGroupHandler(context));
-        registry.Register(new HeartbeatHandler(context));
-        registry.Register(new LeaveGroupHandler(context));
-        registry.Register(new SyncGroupHandler(context));
-        registry.Register(new DescribeGroupsHandler(context));
-        registry.Register(new ListGroupsHandler(context));
-        registry.Register(new SaslHandshakeHandler());
-        registry.Register(new ApiVersionsHandler());
-        registry.Register(new CreateTopicsHandler(context));
-        registry.Register(new DeleteTopicsHandler(context));
-        registry.Register(new DeleteRecordsHandler(context));
-        registry.Register(new InitProducerIdHandler());
-        registry.Register(new OffsetForLeaderEpochHandler(context));
-        registry.Register(new AddPartitionsToTxnHandler());
-        registry.Register(new AddOffsetsToTxnHandler());
-        registry.Register(new EndTxnHandler());
-        registry.Register(new TxnOffsetCommitHandler());
-        registry.Register(new DescribeConfigsHandler(context));
-        registry.Register(new AlterConfigsHandler(context));
-        registry.Register(new SaslAuthenticateHandler());
-        registry.Register(new CreatePartitionsHandler(context));
-        registry.Register(new DeleteGroupsHandler(context));
-        registry.Register(new IncrementalAlterConfigsHandler(context));
-        registry.Register(new OffsetDeleteHandler(context));
-        registry.Register(new DescribeClusterHandler(context));
     }
 
     /// <summary>Stops listening, closes client connections, and flushes and closes every log.</summary>

@@ -5,14 +5,15 @@ using ReactiveKafka.Protocol.Messages;
 namespace ReactiveKafka.Broker.Handlers;
 
 /// <summary>
-/// Produce (key 0), versions 3–11 (RecordBatch v2 only). Each partition's records are validated and
+/// Produce (key 0). Versions start at 3, the first that carries RecordBatch v2 (magic 2): the broker stores only
+/// magic 2 and does not convert older formats. Each partition's records are validated and
 /// appended as received with offsets assigned from the batch headers. acks=0 gets no response; acks=1 is
 /// answered once appended; acks=-1 (all) once the records are durable under the flush policy (the only
 /// replica is this one, so "all in-sync replicas" means "on disk"). Unknown topics are not created here:
 /// as in Kafka, auto-creation happens on Metadata.
 /// Not implemented yet: idempotent and transactional batches (producer ids and sequences).
 /// </summary>
-internal sealed class ProduceHandler(BrokerContext broker) : RequestHandler<ProduceRequest, ProduceResponse>
+internal sealed class ProduceHandler(BrokerContext broker) : RequestHandler<ProduceRequest, ProduceResponse>(minVersion: 3, maxVersion: 11)
 {
     /// <summary>
     /// True: the append happens in the synchronous part; what follows only waits for the fsync, so the connection's

@@ -6,7 +6,8 @@ using ReactiveKafka.Protocol.Messages;
 namespace ReactiveKafka.Broker.Handlers;
 
 /// <summary>
-/// Fetch (key 1), versions 4–12. Serves whole stored batches as bytes up to the high watermark, within
+/// Fetch (key 1). Versions start at 4 (the first that carries RecordBatch v2) and stop at 12: version 13 addresses
+/// topics by id only, which needs fetch sessions keyed by id (librdkafka 2.x negotiates 12 happily). Serves whole stored batches as bytes up to the high watermark, within
 /// the response's and each partition's byte limits, but always at least the first batch of the first
 /// partition that has data (KIP-74) so that a batch larger than the limits cannot stall a consumer.
 /// Long poll: when fewer than MinBytes are ready, the request waits until a requested partition's high
@@ -16,7 +17,7 @@ namespace ReactiveKafka.Broker.Handlers;
 /// client that no session was created and that it keeps sending full fetches; read_committed is
 /// served like read_uncommitted until transactions exist (the last stable offset is the high watermark).
 /// </summary>
-internal sealed class FetchHandler(BrokerContext broker) : RequestHandler<FetchRequest, FetchResponse>
+internal sealed class FetchHandler(BrokerContext broker) : RequestHandler<FetchRequest, FetchResponse>(minVersion: 4, maxVersion: 12)
 {
     /// <summary>The most record bytes one fetch response carries: Kafka's default <c>fetch.max.bytes</c> (55 MiB).</summary>
     private const int MaxResponseBytes = 55 * 1024 * 1024;

@@ -6,7 +6,7 @@ using ReactiveKafka.Protocol.Messages;
 namespace ReactiveKafka.Broker.Handlers;
 
 /// <summary>
-/// ListOffsets (key 2), versions 0–8. Timestamp -1 is the latest offset (the high watermark), -2 the
+/// ListOffsets (key 2). Timestamp -1 is the latest offset (the high watermark), -2 the
 /// earliest (the log start offset), -3 the first record with the largest timestamp (v7+, KIP-734), -4 the
 /// earliest local offset (v8+, the same as earliest here: there is no tiered storage); any other timestamp
 /// is the first record whose timestamp is at or after it. Found records are answered with their own offset
@@ -18,7 +18,7 @@ namespace ReactiveKafka.Broker.Handlers;
 /// until everything appended before the request is durable, which is one group-commit fsync: a ListOffsets that
 /// follows an acknowledged write sees it, as on a single Kafka broker, and never sees data a crash could lose.
 /// </remarks>
-internal sealed class ListOffsetsHandler(BrokerContext broker) : RequestHandler<ListOffsetsRequest, ListOffsetsResponse>
+internal sealed class ListOffsetsHandler(BrokerContext broker) : RequestHandler<ListOffsetsRequest, ListOffsetsResponse>(minVersion: 0, maxVersion: 8)
 {
     /// <summary>How long a lookup waits for the fsync in flight before answering with what is durable.</summary>
     internal static readonly TimeSpan VisibilityWait = TimeSpan.FromSeconds(5);

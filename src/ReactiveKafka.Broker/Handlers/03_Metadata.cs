@@ -5,13 +5,13 @@ using ReactiveKafka.Protocol.Messages;
 namespace ReactiveKafka.Broker.Handlers;
 
 /// <summary>
-/// Metadata (key 3), versions 0–12: one broker that leads every partition, is the controller, and
+/// Metadata (key 3): one broker that leads every partition, is the controller, and
 /// is every partition's only replica. Unknown topics are created when the request allows it
 /// (AllowAutoTopicCreation, v4+; always in older versions) and the broker's AutoCreateTopics is on.
 /// A null topic list (v1+), or an empty one at v0, asks for every topic. Topic ids (v10+) are the ids
 /// the topic store keeps.
 /// </summary>
-internal sealed class MetadataHandler(BrokerContext broker) : RequestHandler<MetadataRequest, MetadataResponse>
+internal sealed class MetadataHandler(BrokerContext broker) : RequestHandler<MetadataRequest, MetadataResponse>(minVersion: 0, maxVersion: 12)
 {
     /// <inheritdoc />
     protected override ValueTask<MetadataResponse?> HandleAsync(RequestContext context, MetadataRequest request)

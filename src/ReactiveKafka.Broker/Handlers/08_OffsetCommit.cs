@@ -6,12 +6,13 @@ using ReactiveKafka.Protocol.Messages;
 namespace ReactiveKafka.Broker.Handlers;
 
 /// <summary>
-/// OffsetCommit (key 8), versions 0–8. Offsets are persisted (fsync'd) before the response. A partition
+/// OffsetCommit (key 8). Versions stop at 8: version 9 belongs to the KIP-848 consumer protocol (member epochs),
+/// which the classic group coordinator does not run. Offsets are persisted (fsync'd) before the response. A partition
 /// that does not exist gets UNKNOWN_TOPIC_OR_PARTITION; any offset of an existing one is accepted, also
 /// beyond the log end, as Kafka does (admin tools set offsets ahead; a consumer that later fetches there
 /// gets OFFSET_OUT_OF_RANGE and applies its reset policy).
 /// </summary>
-internal sealed class OffsetCommitHandler(BrokerContext broker) : RequestHandler<OffsetCommitRequest, OffsetCommitResponse>
+internal sealed class OffsetCommitHandler(BrokerContext broker) : RequestHandler<OffsetCommitRequest, OffsetCommitResponse>(minVersion: 0, maxVersion: 8)
 {
     /// <inheritdoc />
     protected override async ValueTask<OffsetCommitResponse?> HandleAsync(RequestContext context, OffsetCommitRequest request)

@@ -5,10 +5,10 @@ using ReactiveKafka.Protocol.Messages;
 namespace ReactiveKafka.Broker.Handlers;
 
 /// <summary>
-/// OffsetFetch (key 9), versions 0–8: one group (v0–7) or several (v8). A null topic list (v2+) asks
+/// OffsetFetch (key 9), up to version 8 (9 belongs to the KIP-848 consumer protocol): one group (v0–7) or several (v8). A null topic list (v2+) asks
 /// for every committed partition of the group. Partitions without a commit answer offset -1.
 /// </summary>
-internal sealed class OffsetFetchHandler(BrokerContext broker) : RequestHandler<OffsetFetchRequest, OffsetFetchResponse>
+internal sealed class OffsetFetchHandler(BrokerContext broker) : RequestHandler<OffsetFetchRequest, OffsetFetchResponse>(minVersion: 0, maxVersion: 8)
 {
     /// <inheritdoc />
     protected override ValueTask<OffsetFetchResponse?> HandleAsync(RequestContext context, OffsetFetchRequest request)

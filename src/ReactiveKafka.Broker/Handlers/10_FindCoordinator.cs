@@ -5,10 +5,10 @@ using ReactiveKafka.Protocol.Messages;
 namespace ReactiveKafka.Broker.Handlers;
 
 /// <summary>
-/// FindCoordinator (key 10), versions 0–4: a single node coordinates every group (and, later,
+/// FindCoordinator (key 10), up to version 4 (batched keys; 5–6 only add share-group and abortable error codes): a single node coordinates every group (and, later,
 /// every transactional id), so the answer is always this broker. Version 4 batches keys.
 /// </summary>
-internal sealed class FindCoordinatorHandler(BrokerContext broker) : RequestHandler<FindCoordinatorRequest, FindCoordinatorResponse>
+internal sealed class FindCoordinatorHandler(BrokerContext broker) : RequestHandler<FindCoordinatorRequest, FindCoordinatorResponse>(minVersion: 0, maxVersion: 4)
 {
     private const sbyte GroupKeyType = 0;
     private const sbyte TransactionKeyType = 1;

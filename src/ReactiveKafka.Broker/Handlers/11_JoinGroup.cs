@@ -5,11 +5,11 @@ using ReactiveKafka.Protocol.Messages;
 namespace ReactiveKafka.Broker.Handlers;
 
 /// <summary>
-/// JoinGroup (key 11), versions 0–9, served by the classic group coordinator: the MEMBER_ID_REQUIRED
+/// JoinGroup (key 11), served by the classic group coordinator: the MEMBER_ID_REQUIRED
 /// two-step join from v4, static membership (group.instance.id) from v5. The response waits, without
 /// holding a thread, until the rebalance completes.
 /// </summary>
-internal sealed class JoinGroupHandler(BrokerContext broker) : RequestHandler<JoinGroupRequest, JoinGroupResponse>
+internal sealed class JoinGroupHandler(BrokerContext broker) : RequestHandler<JoinGroupRequest, JoinGroupResponse>(minVersion: 0, maxVersion: 9)
 {
     /// <inheritdoc />
     protected override async ValueTask<JoinGroupResponse?> HandleAsync(RequestContext context, JoinGroupRequest request)

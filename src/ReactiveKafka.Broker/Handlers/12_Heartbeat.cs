@@ -4,8 +4,8 @@ using ReactiveKafka.Protocol.Messages;
 
 namespace ReactiveKafka.Broker.Handlers;
 
-/// <summary>Heartbeat (key 12), versions 0–4: keeps a member's session alive; REBALANCE_IN_PROGRESS tells it to rejoin.</summary>
-internal sealed class HeartbeatHandler(BrokerContext broker) : RequestHandler<HeartbeatRequest, HeartbeatResponse>
+/// <summary>Heartbeat (key 12): keeps a member's session alive; REBALANCE_IN_PROGRESS tells it to rejoin.</summary>
+internal sealed class HeartbeatHandler(BrokerContext broker) : RequestHandler<HeartbeatRequest, HeartbeatResponse>(minVersion: 0, maxVersion: 4)
 {
     /// <inheritdoc />
     protected override async ValueTask<HeartbeatResponse?> HandleAsync(RequestContext context, HeartbeatRequest request)

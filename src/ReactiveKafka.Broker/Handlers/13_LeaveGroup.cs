@@ -4,8 +4,8 @@ using ReactiveKafka.Protocol.Messages;
 
 namespace ReactiveKafka.Broker.Handlers;
 
-/// <summary>LeaveGroup (key 13), versions 0–5: one member (v0–2) or a batch with instance ids (v3+).</summary>
-internal sealed class LeaveGroupHandler(BrokerContext broker) : RequestHandler<LeaveGroupRequest, LeaveGroupResponse>
+/// <summary>LeaveGroup (key 13): one member (v0–2) or a batch with instance ids (v3+).</summary>
+internal sealed class LeaveGroupHandler(BrokerContext broker) : RequestHandler<LeaveGroupRequest, LeaveGroupResponse>(minVersion: 0, maxVersion: 5)
 {
     /// <inheritdoc />
     protected override async ValueTask<LeaveGroupResponse?> HandleAsync(RequestContext context, LeaveGroupRequest request)

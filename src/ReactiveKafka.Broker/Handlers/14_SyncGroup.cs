@@ -4,8 +4,8 @@ using ReactiveKafka.Protocol.Messages;
 
 namespace ReactiveKafka.Broker.Handlers;
 
-/// <summary>SyncGroup (key 14), versions 0–5: the leader hands in the assignment; followers wait for it.</summary>
-internal sealed class SyncGroupHandler(BrokerContext broker) : RequestHandler<SyncGroupRequest, SyncGroupResponse>
+/// <summary>SyncGroup (key 14): the leader hands in the assignment; followers wait for it.</summary>
+internal sealed class SyncGroupHandler(BrokerContext broker) : RequestHandler<SyncGroupRequest, SyncGroupResponse>(minVersion: 0, maxVersion: 5)
 {
     /// <inheritdoc />
     protected override async ValueTask<SyncGroupResponse?> HandleAsync(RequestContext context, SyncGroupRequest request)

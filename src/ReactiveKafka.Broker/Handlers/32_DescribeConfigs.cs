@@ -8,14 +8,14 @@ using Entry = ReactiveKafka.Protocol.Messages.DescribeConfigsResponse.DescribeCo
 namespace ReactiveKafka.Broker.Handlers;
 
 /// <summary>
-/// DescribeConfigs (key 32), versions 0–4, answered as Kafka's <c>ConfigHelper</c> answers: for a topic every
+/// DescribeConfigs (key 32), answered as Kafka's <c>ConfigHelper</c> answers: for a topic every
 /// topic config (or the named ones) with its effective value and source — set on the topic, a static broker config
 /// (this broker's options), or Kafka's default — with synonyms (v1+, when asked), type (v3+) and documentation (v3+,
 /// when asked); for broker <c>"&lt;node id&gt;"</c> the broker's configs under Kafka's names; for broker <c>""</c> the
 /// dynamic cluster defaults (none here). Errors as Kafka: UNKNOWN_TOPIC_OR_PARTITION (no message), INVALID_TOPIC_EXCEPTION,
 /// INVALID_REQUEST for another broker id or a resource type without configs here; error_message is null on success.
 /// </summary>
-internal sealed class DescribeConfigsHandler(BrokerContext broker) : RequestHandler<DescribeConfigsRequest, DescribeConfigsResponse>
+internal sealed class DescribeConfigsHandler(BrokerContext broker) : RequestHandler<DescribeConfigsRequest, DescribeConfigsResponse>(minVersion: 0, maxVersion: 4)
 {
     /// <inheritdoc />
     protected override ValueTask<DescribeConfigsResponse?> HandleAsync(RequestContext context, DescribeConfigsRequest request)

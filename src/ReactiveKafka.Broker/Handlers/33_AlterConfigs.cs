@@ -5,12 +5,12 @@ using ReactiveKafka.Protocol.Messages;
 namespace ReactiveKafka.Broker.Handlers;
 
 /// <summary>
-/// AlterConfigs (key 33), versions 0–2: replaces a topic's whole set of configs (unset ones revert to the broker
+/// AlterConfigs (key 33): replaces a topic's whole set of configs (unset ones revert to the broker
 /// defaults). Checks and errors as Kafka's: a resource named twice, duplicate keys or null values are
 /// INVALID_REQUEST; unknown names and bad values INVALID_CONFIG with Kafka's message, before the topic's existence
 /// (UNKNOWN_TOPIC_OR_PARTITION); broker configs cannot change at run time here (INVALID_REQUEST). validate_only changes nothing.
 /// </summary>
-internal sealed class AlterConfigsHandler(BrokerContext broker) : RequestHandler<AlterConfigsRequest, AlterConfigsResponse>
+internal sealed class AlterConfigsHandler(BrokerContext broker) : RequestHandler<AlterConfigsRequest, AlterConfigsResponse>(minVersion: 0, maxVersion: 2)
 {
     /// <inheritdoc />
     protected override ValueTask<AlterConfigsResponse?> HandleAsync(RequestContext context, AlterConfigsRequest request)

@@ -4,8 +4,8 @@ using ReactiveKafka.Protocol.Messages;
 
 namespace ReactiveKafka.Broker.Handlers;
 
-/// <summary>SaslAuthenticate (key 36), versions 0–2: no SASL on a PLAINTEXT listener; always ILLEGAL_SASL_STATE.</summary>
-internal sealed class SaslAuthenticateHandler : RequestHandler<SaslAuthenticateRequest, SaslAuthenticateResponse>
+/// <summary>SaslAuthenticate (key 36): no SASL on a PLAINTEXT listener; always ILLEGAL_SASL_STATE.</summary>
+internal sealed class SaslAuthenticateHandler() : RequestHandler<SaslAuthenticateRequest, SaslAuthenticateResponse>(minVersion: 0, maxVersion: 2)
 {
     /// <inheritdoc />
     protected override ValueTask<SaslAuthenticateResponse?> HandleAsync(RequestContext context, SaslAuthenticateRequest request) =>

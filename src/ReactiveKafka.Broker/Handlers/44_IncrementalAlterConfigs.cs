@@ -6,14 +6,14 @@ using ReactiveKafka.Protocol.Messages;
 namespace ReactiveKafka.Broker.Handlers;
 
 /// <summary>
-/// IncrementalAlterConfigs (key 44), versions 0–1: SET (0), DELETE (1), APPEND (2) and SUBTRACT (3) on single topic
+/// IncrementalAlterConfigs (key 44): SET (0), DELETE (1), APPEND (2) and SUBTRACT (3) on single topic
 /// configs, as Kafka's controller applies them (<c>ConfigurationControlManager</c>): APPEND and SUBTRACT only on list
 /// configs (INVALID_CONFIG "Can't APPEND to key ... because its type is not LIST."), starting from the topic's own value
 /// or Kafka's default; the resulting set is validated like AlterConfigs (unknown names and bad values INVALID_CONFIG,
 /// then UNKNOWN_TOPIC_OR_PARTITION). A resource named twice, duplicate keys, a null value for anything but DELETE or an
 /// unknown operation are INVALID_REQUEST. validate_only changes nothing.
 /// </summary>
-internal sealed class IncrementalAlterConfigsHandler(BrokerContext broker) : RequestHandler<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse>
+internal sealed class IncrementalAlterConfigsHandler(BrokerContext broker) : RequestHandler<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse>(minVersion: 0, maxVersion: 1)
 {
     private const sbyte Set = 0;
     private const sbyte Delete = 1;

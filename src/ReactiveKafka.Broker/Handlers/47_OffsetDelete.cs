@@ -6,13 +6,13 @@ using ReactiveKafka.Protocol.Messages;
 namespace ReactiveKafka.Broker.Handlers;
 
 /// <summary>
-/// OffsetDelete (key 47), version 0 (KIP-496): removes committed offsets of a group, as
+/// OffsetDelete (key 47, KIP-496): removes committed offsets of a group, as
 /// <c>DeleteConsumerGroupOffsets</c> sends it. A partition that does not exist gets
 /// UNKNOWN_TOPIC_OR_PARTITION; a topic the group's consumers subscribe to GROUP_SUBSCRIBED_TO_TOPIC;
 /// a group-level error (GROUP_ID_NOT_FOUND, NON_EMPTY_GROUP, INVALID_GROUP_ID) is answered at the top
 /// level with no topics, as Kafka does. Tombstones are fsync'd before the response.
 /// </summary>
-internal sealed class OffsetDeleteHandler(BrokerContext broker) : RequestHandler<OffsetDeleteRequest, OffsetDeleteResponse>
+internal sealed class OffsetDeleteHandler(BrokerContext broker) : RequestHandler<OffsetDeleteRequest, OffsetDeleteResponse>(minVersion: 0, maxVersion: 0)
 {
     /// <inheritdoc />
     protected override async ValueTask<OffsetDeleteResponse?> HandleAsync(RequestContext context, OffsetDeleteRequest request)

@@ -3,8 +3,8 @@ using ReactiveKafka.Protocol.Messages;
 
 namespace ReactiveKafka.Broker.Handlers;
 
-/// <summary>DescribeCluster (key 60), versions 0–1: one broker, which is also the controller.</summary>
-internal sealed class DescribeClusterHandler(BrokerContext broker) : RequestHandler<DescribeClusterRequest, DescribeClusterResponse>
+/// <summary>DescribeCluster (key 60): one broker, which is also the controller.</summary>
+internal sealed class DescribeClusterHandler(BrokerContext broker) : RequestHandler<DescribeClusterRequest, DescribeClusterResponse>(minVersion: 0, maxVersion: 1)
 {
     /// <inheritdoc />
     protected override ValueTask<DescribeClusterResponse?> HandleAsync(RequestContext context, DescribeClusterRequest request)

@@ -9,6 +9,9 @@ internal interface IRequestHandler
     /// <summary>The API served.</summary>
     ApiKey ApiKey { get; }
 
+    /// <summary>The versions served, declared by the handler itself: the one place an API's range is written.</summary>
+    ServedVersions Versions { get; }
+
     /// <summary>Whether request <paramref name="version"/> uses header v2 (flexible).</summary>
     bool IsFlexibleRequest(short version);
 

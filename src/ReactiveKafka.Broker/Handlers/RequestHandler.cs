@@ -9,12 +9,23 @@ namespace ReactiveKafka.Broker.Handlers;
 /// </summary>
 /// <typeparam name="TRequest">The generated request type.</typeparam>
 /// <typeparam name="TResponse">The generated response type.</typeparam>
-internal abstract class RequestHandler<TRequest, TResponse> : IRequestHandler
+/// <param name="minVersion">The lowest version served.</param>
+/// <param name="maxVersion">The highest version served (at most what the generated codec reads).</param>
+/// <param name="advertised">
+/// False for an API whose codec exists but which is not implemented yet: it is not advertised in ApiVersions, and a
+/// client that calls it anyway is answered by the handler (with UNSUPPORTED_VERSION in the body) instead of losing its
+/// connection.
+/// </param>
+internal abstract class RequestHandler<TRequest, TResponse>(short minVersion, short maxVersion, bool advertised = true) : IRequestHandler
     where TRequest : IKafkaApiMessage<TRequest>
     where TResponse : class, IKafkaApiMessage<TResponse>
 {
     /// <inheritdoc />
     public ApiKey ApiKey => TRequest.ApiKey;
+
+    /// <inheritdoc />
+    public ServedVersions Versions { get; } = ServedVersions.Create(TRequest.ApiKey, minVersion, maxVersion, advertised,
+        TRequest.LowestSupportedVersion, TRequest.HighestSupportedVersion);
 
     /// <inheritdoc />
     public bool IsFlexibleRequest(short version) => TRequest.IsFlexible(version);

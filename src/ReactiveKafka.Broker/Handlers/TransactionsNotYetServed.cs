@@ -9,7 +9,7 @@ namespace ReactiveKafka.Broker.Handlers;
 // body, per partition where the response has partitions, instead of a dropped connection.
 
 /// <summary>InitProducerId (key 22): not served yet.</summary>
-internal sealed class InitProducerIdHandler : RequestHandler<InitProducerIdRequest, InitProducerIdResponse>
+internal sealed class InitProducerIdHandler() : RequestHandler<InitProducerIdRequest, InitProducerIdResponse>(minVersion: 0, maxVersion: 5, advertised: false)
 {
     /// <inheritdoc />
     protected override ValueTask<InitProducerIdResponse?> HandleAsync(RequestContext context, InitProducerIdRequest request) =>
@@ -17,7 +17,7 @@ internal sealed class InitProducerIdHandler : RequestHandler<InitProducerIdReque
 }
 
 /// <summary>AddPartitionsToTxn (key 24): not served yet.</summary>
-internal sealed class AddPartitionsToTxnHandler : RequestHandler<AddPartitionsToTxnRequest, AddPartitionsToTxnResponse>
+internal sealed class AddPartitionsToTxnHandler() : RequestHandler<AddPartitionsToTxnRequest, AddPartitionsToTxnResponse>(minVersion: 0, maxVersion: 5, advertised: false)
 {
     /// <inheritdoc />
     protected override ValueTask<AddPartitionsToTxnResponse?> HandleAsync(RequestContext context, AddPartitionsToTxnRequest request)
@@ -47,7 +47,7 @@ internal sealed class AddPartitionsToTxnHandler : RequestHandler<AddPartitionsTo
 }
 
 /// <summary>AddOffsetsToTxn (key 25): not served yet.</summary>
-internal sealed class AddOffsetsToTxnHandler : RequestHandler<AddOffsetsToTxnRequest, AddOffsetsToTxnResponse>
+internal sealed class AddOffsetsToTxnHandler() : RequestHandler<AddOffsetsToTxnRequest, AddOffsetsToTxnResponse>(minVersion: 0, maxVersion: 4, advertised: false)
 {
     /// <inheritdoc />
     protected override ValueTask<AddOffsetsToTxnResponse?> HandleAsync(RequestContext context, AddOffsetsToTxnRequest request) =>
@@ -55,7 +55,7 @@ internal sealed class AddOffsetsToTxnHandler : RequestHandler<AddOffsetsToTxnReq
 }
 
 /// <summary>EndTxn (key 26): not served yet.</summary>
-internal sealed class EndTxnHandler : RequestHandler<EndTxnRequest, EndTxnResponse>
+internal sealed class EndTxnHandler() : RequestHandler<EndTxnRequest, EndTxnResponse>(minVersion: 0, maxVersion: 5, advertised: false)
 {
     /// <inheritdoc />
     protected override ValueTask<EndTxnResponse?> HandleAsync(RequestContext context, EndTxnRequest request) =>
@@ -63,7 +63,7 @@ internal sealed class EndTxnHandler : RequestHandler<EndTxnRequest, EndTxnRespon
 }
 
 /// <summary>TxnOffsetCommit (key 28): not served yet.</summary>
-internal sealed class TxnOffsetCommitHandler : RequestHandler<TxnOffsetCommitRequest, TxnOffsetCommitResponse>
+internal sealed class TxnOffsetCommitHandler() : RequestHandler<TxnOffsetCommitRequest, TxnOffsetCommitResponse>(minVersion: 0, maxVersion: 4, advertised: false)
 {
     /// <inheritdoc />
     protected override ValueTask<TxnOffsetCommitResponse?> HandleAsync(RequestContext context, TxnOffsetCommitRequest request) =>
