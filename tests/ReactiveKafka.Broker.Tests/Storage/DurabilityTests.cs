@@ -65,9 +65,14 @@ public sealed class DurabilityTests : IDisposable
         // An application blocking every pool thread (synchronous waits), with more such work queued behind them.
         using var gate = new ManualResetEventSlim(false);
         var blockers = ThreadPool.ThreadCount + (4 * Environment.ProcessorCount);
+        var unfinished = blockers;
         for (var i = 0; i < blockers; i++)
         {
-            ThreadPool.UnsafeQueueUserWorkItem(_ => gate.Wait(TimeSpan.FromSeconds(3)), null);
+            ThreadPool.UnsafeQueueUserWorkItem(_ =>
+            {
+                gate.Wait(TimeSpan.FromSeconds(3));
+                Interlocked.Decrement(ref unfinished);
+            }, null);
         }
 
         TimeSpan took;
@@ -94,8 +99,12 @@ public sealed class DurabilityTests : IDisposable
         finally
         {
             gate.Set();
+
+            // Blockers still queued run after the test body: the gate must outlive them (disposed, it throws on their thread).
+            SpinWait.SpinUntil(() => Volatile.Read(ref unfinished) == 0, TimeSpan.FromSeconds(30));
         }
 
+        Assert.Equal(0, Volatile.Read(ref unfinished));
         Assert.Equal(2, log.DurableOffset);
         Assert.True(took < TimeSpan.FromSeconds(1), $"The fsync round waited {took.TotalMilliseconds:0} ms for the pool.");
     }
