@@ -12,7 +12,8 @@ internal sealed class BrokerContext(
     BrokerFaults faults,
     string clusterId,
     TopicStore topics,
-    GroupCoordinator groups)
+    GroupCoordinator groups,
+    Storage.Producers.ProducerIdAllocator producerIds)
 {
     /// <summary>The validated options.</summary>
     public BrokerOptions Options { get; } = options;
@@ -34,6 +35,9 @@ internal sealed class BrokerContext(
 
     /// <summary>The classic consumer-group coordinator and committed offsets.</summary>
     public GroupCoordinator Groups { get; } = groups;
+
+    /// <summary>Producer ids for InitProducerId (idempotent and transactional producers), never reused.</summary>
+    public Storage.Producers.ProducerIdAllocator ProducerIds { get; } = producerIds;
 
     /// <summary>The address clients are told to connect to; set once the listener is bound.</summary>
     public (string Host, int Port) AdvertisedEndpoint { get; set; }

@@ -85,6 +85,7 @@ public sealed class KafkaBroker : IAsyncDisposable
             Backoff = options.CleanerBackoff,
         };
         GroupCoordinator? groups = null;
+        Storage.Producers.ProducerIdAllocator? producerIds = null;
         try
         {
             dataLock = DataDirectoryLock.Acquire(options.DataDirectory);
@@ -92,6 +93,7 @@ public sealed class KafkaBroker : IAsyncDisposable
             try
             {
                 clusterId = BrokerMetadataFile.LoadOrCreateClusterId(options.DataDirectory, options.ClusterId, options.NodeId);
+                producerIds = Storage.Producers.ProducerIdAllocator.Open(options.DataDirectory);
                 topics = await Task.Run(() => TopicStore.Open(options.DataDirectory, ToLogConfig(options), options.TimeProvider, loggerFactory, options.DefaultPartitions, options.RetentionCheckInterval, cleaner), cancellationToken).ConfigureAwait(false);
                 groups = GroupCoordinator.Open(
                     options.DataDirectory,
@@ -99,12 +101,16 @@ public sealed class KafkaBroker : IAsyncDisposable
                     options.TimeProvider,
                     loggerFactory.CreateLogger("ReactiveKafka.Broker.Groups"));
             }
+            catch (InvalidDataException ex)
+            {
+                throw DataDirectoryLock.Unusable(Path.GetFullPath(options.DataDirectory), ex.Message, ex);
+            }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException && ex is not BrokerStartException)
             {
                 throw DataDirectoryLock.Unusable(Path.GetFullPath(options.DataDirectory), $"opening what it holds failed ({DataDirectoryLock.Describe(ex)})", ex);
             }
 
-            var context = new BrokerContext(options, loggerFactory, new BrokerFaults(), clusterId, topics, groups);
+            var context = new BrokerContext(options, loggerFactory, new BrokerFaults(), clusterId, topics, groups, producerIds!);
             var listener = new ConnectionListener(context, socket);
             context.Faults.Attach(listener);
             context.AdvertisedEndpoint = ResolveAdvertised(options, listener.BoundEndPoint);
