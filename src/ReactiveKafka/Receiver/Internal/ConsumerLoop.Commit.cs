@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using ReactiveKafka.Diagnostics;
 
 namespace ReactiveKafka.Receiver.Internal;
 
@@ -117,11 +118,13 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
         LastCommitError = error;
         if (!retry)
         {
+            ReceiverLog.CommitFailedWithoutRetry(_logger, _group, error.Code, error.Reason);
             return;
         }
 
         if (CommitErrors.IsRetriable(error) && ++_commitAttempts < _options.MaxCommitAttempts)
         {
+            ReceiverLog.CommitRetry(_logger, _group, _commitAttempts, error.Code, error.Reason);
             _retryDue = After(_options.CommitRetryInterval);
             _reasons |= PauseReasons.CommitRetry;
             _commitRequested = true;

@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using ReactiveKafka.Diagnostics;
 
 namespace ReactiveKafka.Receiver.Internal;
 
@@ -71,12 +72,18 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
         else if (_reached == ReachedBounds.None && _holding)
         {
             _holding = false;
+            if ((_reasons & PauseReasons.Backpressure) != 0)
+            {
+                ReceiverLog.BackpressureResumed(_logger, _group, System.Diagnostics.Stopwatch.GetElapsedTime(_holdingSince).TotalSeconds);
+            }
+
             _reasons &= ~PauseReasons.Backpressure;
         }
 
-        if (_holding && Now - _holdingSince >= _holdBeforePauseTicks)
+        if (_holding && (_reasons & PauseReasons.Backpressure) == 0 && Now - _holdingSince >= _holdBeforePauseTicks)
         {
             _reasons |= PauseReasons.Backpressure;
+            ReceiverLog.BackpressurePaused(_logger, _group, _assigned.Count);
         }
 
         List<TopicPartition>? pause = null, resume = null;

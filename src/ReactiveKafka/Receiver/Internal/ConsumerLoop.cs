@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
+using ReactiveKafka.Diagnostics;
 
 namespace ReactiveKafka.Receiver.Internal;
 
@@ -19,6 +21,9 @@ namespace ReactiveKafka.Receiver.Internal;
 internal sealed partial class ConsumerLoop<TKey, TValue> : IAcknowledgementSink, IPartitionQueries
 {
     private readonly ReceiverOptions<TKey, TValue> _options;
+    private readonly ILogger _logger;
+    private readonly ILogger _clientLogger;
+    private readonly string _group;
     private readonly IRecordSink<TKey, TValue> _sink;
     private readonly bool _tracking;
     private readonly bool _atMostOnce;
@@ -58,6 +63,9 @@ internal sealed partial class ConsumerLoop<TKey, TValue> : IAcknowledgementSink,
         _counters = counters;
         _released = released;
         _options = options;
+        _logger = options.LoggerFactory.CreateLogger(KafkaDiagnostics.ReceiverCategory);
+        _clientLogger = options.LoggerFactory.CreateLogger(KafkaDiagnostics.LibrdkafkaCategory);
+        _group = options.ConsumerProperties["group.id"];
         _sink = sink;
         _atMostOnce = atMostOnce;
         _tracking = sink.TracksAcknowledgements && !atMostOnce;
@@ -285,7 +293,8 @@ internal sealed partial class ConsumerLoop<TKey, TValue> : IAcknowledgementSink,
         var builder = new ConsumerBuilder<TKey, TValue>(properties)
             .SetKeyDeserializer(_options.KeyDeserializer)
             .SetValueDeserializer(_options.ValueDeserializer)
-            .SetErrorHandler(OnClientError);
+            .SetErrorHandler(OnClientError)
+            .SetLogHandler((_, message) => ClientLog.Forward(_clientLogger, message)); // else librdkafka writes raw to stderr
         if (_options.Assignment is null)
         {
             builder.SetPartitionsAssignedHandler(OnAssigned)
@@ -316,6 +325,7 @@ internal sealed partial class ConsumerLoop<TKey, TValue> : IAcknowledgementSink,
 
     private void OnClientError(IConsumer<TKey, TValue> consumer, Error error)
     {
+        ClientLog.ForwardError(_clientLogger, consumer.Name, error);
         if (error.IsFatal)
         {
             _failure ??= new KafkaException(error);
@@ -411,6 +421,7 @@ internal sealed partial class ConsumerLoop<TKey, TValue> : IAcknowledgementSink,
         AbandonWork();
         if (_failure is { } failure)
         {
+            ReceiverLog.Failed(_logger, failure, _group);
             _sink.Fail(failure);
         }
         else

@@ -1,4 +1,6 @@
 using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
+using ReactiveKafka.Diagnostics;
 
 namespace ReactiveKafka.Sender.Internal;
 
@@ -23,6 +25,8 @@ internal sealed class ProducerCore<TKey, TValue> : IDisposable
     private static TopicPartition? t_topicPartition;
 
     private readonly IProducer<byte[], byte[]> _producer;
+    private readonly ILogger _clientLogger;
+    private readonly ILogger _logger;
     private readonly CancellationTokenSource _closing = new();
     private readonly Lock _lock = new();
     private readonly HashSet<ISendStream> _streams = [];
@@ -35,6 +39,8 @@ internal sealed class ProducerCore<TKey, TValue> : IDisposable
     public ProducerCore(SenderOptions<TKey, TValue> options)
     {
         Options = options;
+        _clientLogger = options.LoggerFactory.CreateLogger(KafkaDiagnostics.LibrdkafkaCategory);
+        _logger = options.LoggerFactory.CreateLogger(KafkaDiagnostics.SenderCategory);
         SerializersMayAddHeaders = !ReferenceEquals(options.KeySerializer, DefaultSerializers.For<TKey>())
             || !ReferenceEquals(options.ValueSerializer, DefaultSerializers.For<TValue>());
         var properties = new Dictionary<string, string>(options.ProducerProperties);
@@ -44,7 +50,11 @@ internal sealed class ProducerCore<TKey, TValue> : IDisposable
         properties.TryAdd(DeliveryReportFields, "timestamp,status");
         try
         {
-            _producer = new ProducerBuilder<byte[], byte[]>(properties).Build();
+            // Handlers always set: without them librdkafka writes its log lines and errors raw to stderr.
+            _producer = new ProducerBuilder<byte[], byte[]>(properties)
+                .SetLogHandler((_, message) => ClientLog.Forward(_clientLogger, message))
+                .SetErrorHandler((producer, error) => ClientLog.ForwardError(_clientLogger, producer.Name, error))
+                .Build();
         }
         catch (InvalidOperationException error)
         {
@@ -278,6 +288,11 @@ internal sealed class ProducerCore<TKey, TValue> : IDisposable
         }
 
         _producerClosed = true;
+        if (InFlight.Count is > 0 and var left)
+        {
+            SenderLog.ClosedWithInFlight(_logger, _producer.Name, left, Options.CloseTimeout);
+        }
+
         FailInFlight();
         _typedProducer?.Dispose();
         _producer.Dispose();
