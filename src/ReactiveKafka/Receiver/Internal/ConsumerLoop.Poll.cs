@@ -75,6 +75,7 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
             if ((_reasons & PauseReasons.Backpressure) != 0)
             {
                 ReceiverLog.BackpressureResumed(_logger, _group, System.Diagnostics.Stopwatch.GetElapsedTime(_holdingSince).TotalSeconds);
+                PauseReasonChanged(PauseReasons.Backpressure, started: false);
             }
 
             _reasons &= ~PauseReasons.Backpressure;
@@ -83,6 +84,7 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
         if (_holding && (_reasons & PauseReasons.Backpressure) == 0 && Now - _holdingSince >= _holdBeforePauseTicks)
         {
             _reasons |= PauseReasons.Backpressure;
+            PauseReasonChanged(PauseReasons.Backpressure, started: true);
             ReceiverLog.BackpressurePaused(_logger, _group, _assigned.Count);
         }
 
@@ -108,6 +110,7 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
         _newlyAssigned.Clear();
         _assignedCount = _assigned.Count;
         _pausedCount = paused;
+        PublishPaused();
         if (pause is not null)
         {
             _consumer!.Pause(pause);
@@ -271,6 +274,11 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
         }
 
         Buffer.Add(batch.Count);
+        if (KafkaMetrics.ConsumedMessages.Enabled)
+        {
+            RecordConsumed(batch);
+        }
+
         _sink.Deliver(batch);
     }
 

@@ -209,7 +209,9 @@ internal sealed partial class ConsumerLoop<TKey, TValue> : IAcknowledgementSink,
         _assignedCount,
         _pausedCount,
         _counters.PartitionsLost,
-        _counters.AcknowledgementsDropped);
+        _counters.AcknowledgementsDropped,
+        Volatile.Read(ref _totalLag),
+        BackpressurePause);
 
     void IAcknowledgementSink.CommitRequested(ReceiverOffset offset, TaskCompletionSource completion) =>
         Post(new CommitRequest<TKey, TValue>(offset, completion));
@@ -220,6 +222,7 @@ internal sealed partial class ConsumerLoop<TKey, TValue> : IAcknowledgementSink,
         {
             WaitForPrevious();
             _consumer = Build();
+            KafkaMetrics.Register(this);
             StartReading();
             while (!_closeRequested && _failure is null)
             {
@@ -243,6 +246,7 @@ internal sealed partial class ConsumerLoop<TKey, TValue> : IAcknowledgementSink,
                 }
 
                 Poll();
+                SampleLagIfDue();
             }
         }
         catch (Exception error)
@@ -338,6 +342,9 @@ internal sealed partial class ConsumerLoop<TKey, TValue> : IAcknowledgementSink,
 
     private void ProcessInbox()
     {
+        PartitionState? run = null;
+        var runCount = 0;
+        var counting = KafkaMetrics.AcknowledgedMessages.Enabled;
         while (_acknowledgements.TryDequeue(out var offset))
         {
             var partition = offset.Partition!;
@@ -357,6 +364,22 @@ internal sealed partial class ConsumerLoop<TKey, TValue> : IAcknowledgementSink,
             _deferred += partition.Tracker.Deferred - deferredBefore;
             _acknowledgedSinceCommit++;
             _commitRequested |= partition.CommitWaiters.Count > 0;
+            if (counting)
+            {
+                if (!ReferenceEquals(run, partition) && run is not null)
+                {
+                    KafkaMetrics.AcknowledgedMessages.Add(runCount, PartitionTags("acknowledge", run));
+                    runCount = 0;
+                }
+
+                run = partition;
+                runCount++;
+            }
+        }
+
+        if (run is not null)
+        {
+            KafkaMetrics.AcknowledgedMessages.Add(runCount, PartitionTags("acknowledge", run));
         }
 
         while (_failure is null && _work.TryDequeue(out var work))
@@ -415,6 +438,7 @@ internal sealed partial class ConsumerLoop<TKey, TValue> : IAcknowledgementSink,
         }
 
         _assigned.Clear();
+        KafkaMetrics.Unregister(this);
         _released(this);
         _stopped.TrySetResult();
         _finished.TrySetResult();

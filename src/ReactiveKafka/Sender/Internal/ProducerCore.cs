@@ -14,7 +14,7 @@ namespace ReactiveKafka.Sender.Internal;
 /// librdkafka's queue is full (<see cref="ErrorCode.Local_QueueFull"/>) is not serialized again (Confluent's typed
 /// <c>Produce</c> serializes on every call, which costs CPU and repeats side effects such as schema registration).
 /// </remarks>
-internal sealed class ProducerCore<TKey, TValue> : IDisposable
+internal sealed class ProducerCore<TKey, TValue> : IDisposable, IObservedClient
 {
     private const string DeliveryReportFields = "dotnet.producer.delivery.report.fields";
 
@@ -60,6 +60,16 @@ internal sealed class ProducerCore<TKey, TValue> : IDisposable
         {
             // librdkafka rejected a property ("No such configuration property: ...", "Invalid value for ...").
             throw new ArgumentException($"SenderOptions.ProducerProperties: {error.Message}", nameof(options.ProducerProperties), error);
+        }
+
+        KafkaMetrics.Register(this);
+    }
+
+    void IObservedClient.Observe(ObservedValue what, List<System.Diagnostics.Metrics.Measurement<long>> into)
+    {
+        if (what == ObservedValue.InFlight)
+        {
+            into.Add(new(InFlightCount, new KeyValuePair<string, object?>("messaging.system", "kafka"), new KeyValuePair<string, object?>("messaging.client.id", Name)));
         }
     }
 
@@ -270,6 +280,7 @@ internal sealed class ProducerCore<TKey, TValue> : IDisposable
             streams = [.. _streams];
         }
 
+        KafkaMetrics.Unregister(this);
         _closing.Cancel();
         var reason = new ObjectDisposedException(
             "KafkaSender", "The sender was disposed while this send was running: records not yet taken from the source were not sent.");
