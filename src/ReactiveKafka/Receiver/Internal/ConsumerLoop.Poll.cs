@@ -225,7 +225,14 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
                 partition = Renew(partition);
             }
 
-            (batch ??= []).Add(new ReceiverRecord<TKey, TValue>(result, new ReceiverOffset(partition, result.TopicPartitionOffset)));
+            var receiverOffset = new ReceiverOffset(partition, result.TopicPartitionOffset);
+            if (_tracking && KafkaTracing.Source.HasListeners())
+            {
+                // Only records that will be acknowledged get a span: the acknowledgement ends it.
+                receiverOffset.Activity = KafkaTracing.StartProcess(result.Topic, result.Partition.Value, result.Offset.Value, _group, result.Message.Headers);
+            }
+
+            (batch ??= []).Add(new ReceiverRecord<TKey, TValue>(result, receiverOffset));
             if (partition.FirstReceived < 0)
             {
                 partition.FirstReceived = result.Offset.Value;

@@ -26,6 +26,9 @@ internal sealed class InFlightRecord<TKey, TValue, TCorrelation> : InFlightEntry
 
     public SenderRecord<TKey, TValue, TCorrelation> Record { get; }
 
+    /// <summary>The record's producer span, when tracing is on; stopped with the result.</summary>
+    public Activity? Activity { get; set; }
+
     /// <summary>A new delegate per record: Confluent's only way to tell delivery reports apart.</summary>
     public Action<DeliveryReport<byte[], byte[]>> CreateDeliveryHandler() => OnDelivery;
 
@@ -65,6 +68,11 @@ internal sealed class InFlightRecord<TKey, TValue, TCorrelation> : InFlightEntry
         if (KafkaMetrics.SentMessages.Enabled || _started != 0)
         {
             RecordMetrics(result);
+        }
+
+        if (Activity is { } activity)
+        {
+            KafkaTracing.StopSend(activity, result.Partition, result.Offset, result.Exception);
         }
 
         _sink.OnResult(result);

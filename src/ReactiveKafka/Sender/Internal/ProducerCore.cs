@@ -147,6 +147,11 @@ internal sealed class ProducerCore<TKey, TValue> : IDisposable, IObservedClient
         var entry = new InFlightRecord<TKey, TValue, TCorrelation>(this, record, sink);
         var partition = RequestedPartition(record.Partition);
         var headers = record.Headers ?? (SerializersMayAddHeaders ? new Headers() : null);
+        if (KafkaTracing.Source.HasListeners())
+        {
+            entry.Activity = KafkaTracing.StartSend(record.Topic, record.Partition, ref headers, record.Headers);
+        }
+
         byte[] key;
         byte[] value;
         try
