@@ -7,7 +7,7 @@ namespace ReactiveKafka;
 /// <summary>
 /// Rx operators for records that fail: in-place retry with a <see cref="RetryPolicy"/> (Polly.Core) and writing the
 /// records that still fail to a dead-letter topic before acknowledging them. For retries that must not hold the
-/// partition, see <c>RetryTopicProcessor</c>.
+/// partition, see <see cref="RetryTopicProcessor{TKey, TValue}"/>.
 /// </summary>
 /// <example>
 /// <code language="csharp"><![CDATA[

@@ -10,7 +10,7 @@ namespace ReactiveKafka;
 /// </summary>
 /// <remarks>
 /// In-place retries hold the record's partition (the next record waits), so keep them short; for waits of seconds or
-/// more use retry topics (<c>RetryTopicOptions</c>), which hold nothing. Immutable: derive
+/// more use retry topics (<see cref="RetryTopicOptions{TKey, TValue}"/>), which hold nothing. Immutable: derive
 /// variations with <c>with</c>; a bad value throws an <see cref="ArgumentException"/> naming the option.
 /// </remarks>
 public sealed record RetryPolicy
