@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using ReactiveKafka.Broker.Groups;
 using ReactiveKafka.Broker.Handlers;
 using ReactiveKafka.Broker.Storage;
+using ReactiveKafka.Broker.Transactions;
 
 namespace ReactiveKafka.Broker;
 
@@ -12,7 +13,8 @@ internal sealed class BrokerContext(
     BrokerFaults faults,
     string clusterId,
     TopicStore topics,
-    GroupCoordinator groups)
+    GroupCoordinator groups,
+    TransactionCoordinator transactions)
 {
     /// <summary>The validated options.</summary>
     public BrokerOptions Options { get; } = options;
@@ -34,6 +36,9 @@ internal sealed class BrokerContext(
 
     /// <summary>The classic consumer-group coordinator and committed offsets.</summary>
     public GroupCoordinator Groups { get; } = groups;
+
+    /// <summary>The transaction coordinator: transactional ids, their producer ids and epochs, and their transactions.</summary>
+    public TransactionCoordinator Transactions { get; } = transactions;
 
     /// <summary>The address clients are told to connect to; set once the listener is bound.</summary>
     public (string Host, int Port) AdvertisedEndpoint { get; set; }

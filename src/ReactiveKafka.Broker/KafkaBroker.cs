@@ -5,6 +5,7 @@ using ReactiveKafka.Broker.Groups;
 using ReactiveKafka.Broker.Handlers;
 using ReactiveKafka.Broker.Network;
 using ReactiveKafka.Broker.Storage;
+using ReactiveKafka.Broker.Transactions;
 
 namespace ReactiveKafka.Broker;
 
@@ -85,6 +86,7 @@ public sealed class KafkaBroker : IAsyncDisposable
             Backoff = options.CleanerBackoff,
         };
         GroupCoordinator? groups = null;
+        TransactionCoordinator? transactions = null;
         try
         {
             dataLock = DataDirectoryLock.Acquire(options.DataDirectory);
@@ -98,17 +100,19 @@ public sealed class KafkaBroker : IAsyncDisposable
                     new GroupCoordinatorOptions { InitialRebalanceDelay = options.GroupInitialRebalanceDelay },
                     options.TimeProvider,
                     loggerFactory.CreateLogger("ReactiveKafka.Broker.Groups"));
+                transactions = OpenTransactions(options, topics, groups, loggerFactory);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException && ex is not BrokerStartException)
             {
                 throw DataDirectoryLock.Unusable(Path.GetFullPath(options.DataDirectory), $"opening what it holds failed ({DataDirectoryLock.Describe(ex)})", ex);
             }
 
-            var context = new BrokerContext(options, loggerFactory, new BrokerFaults(), clusterId, topics, groups);
+            var context = new BrokerContext(options, loggerFactory, new BrokerFaults(), clusterId, topics, groups, transactions);
             var listener = new ConnectionListener(context, socket);
             context.Faults.Attach(listener);
             context.AdvertisedEndpoint = ResolveAdvertised(options, listener.BoundEndPoint);
             context.Handlers.RegisterAll(context);
+            transactions.Start();
             listener.Start();
             logger.LogInformation("Broker {NodeId} of cluster {ClusterId} listening on {Endpoint}, advertised as {Advertised}; {Topics} topics loaded from {DataDirectory}",
                 options.NodeId, clusterId, listener.BoundEndPoint, $"{context.AdvertisedEndpoint.Host}:{context.AdvertisedEndpoint.Port}", topics.ListTopics().Count(), options.DataDirectory);
@@ -116,6 +120,11 @@ public sealed class KafkaBroker : IAsyncDisposable
         }
         catch
         {
+            if (transactions is not null)
+            {
+                await transactions.DisposeAsync().ConfigureAwait(false);
+            }
+
             if (groups is not null)
             {
                 await groups.DisposeAsync().ConfigureAwait(false);
@@ -130,6 +139,21 @@ public sealed class KafkaBroker : IAsyncDisposable
             socket.Dispose();
             throw;
         }
+    }
+
+    private static TransactionCoordinator OpenTransactions(BrokerOptions options, TopicStore topics, GroupCoordinator groups, ILoggerFactory loggerFactory)
+    {
+        var logger = loggerFactory.CreateLogger("ReactiveKafka.Broker.Transactions");
+        var store = TransactionStore.Open(options.DataDirectory, logger);
+        var coordinatorOptions = new TransactionCoordinatorOptions
+        {
+            MaxTimeout = options.TransactionMaxTimeout,
+            AbortTimedOutInterval = options.TransactionAbortTimedOutInterval,
+            TransactionalIdExpiration = options.TransactionalIdExpiration,
+            RemoveExpiredInterval = options.TransactionRemoveExpiredInterval,
+        };
+        var producerIds = InterimProducerIds.After(store.Durable.Select(m => Math.Max(m.ProducerId, m.PreviousProducerId)).DefaultIfEmpty(-1).Max(), options.TimeProvider);
+        return new TransactionCoordinator(store, producerIds.Allocate, new PartitionMarkerWriter(topics, options.TimeProvider), groups, coordinatorOptions, options.TimeProvider, logger);
     }
 
     private static LogConfig ToLogConfig(BrokerOptions options) => new()
@@ -170,6 +194,9 @@ public sealed class KafkaBroker : IAsyncDisposable
         }
 
         await _listener.DisposeAsync().ConfigureAwait(false);
+
+        // Before the groups and logs it writes to: a transaction being completed is finished on the next start.
+        await _context.Transactions.DisposeAsync().ConfigureAwait(false);
         await _context.Groups.DisposeAsync().ConfigureAwait(false);
         await _context.Topics.DisposeAsync().ConfigureAwait(false);
         _dataLock.Dispose();
