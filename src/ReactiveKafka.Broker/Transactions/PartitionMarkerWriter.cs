@@ -1,15 +1,14 @@
 using ReactiveKafka.Broker.Storage;
 using ReactiveKafka.Protocol;
-using ReactiveKafka.Protocol.Records;
 
 namespace ReactiveKafka.Broker.Transactions;
 
 /// <summary>
-/// Writes transaction markers into the broker's own partition logs: one control batch (COMMIT or ABORT, Kafka's
-/// <c>EndTransactionMarker</c>) per partition, acknowledged once durable, so that CompleteCommit/CompleteAbort is never
-/// persisted before the markers it stands for.
+/// Writes transaction markers into the broker's own partition logs (<see cref="PartitionLog.AppendTransactionMarker"/>:
+/// a COMMIT or ABORT control batch that completes the producer's transaction there, moving the last stable offset),
+/// acknowledged once durable, so that CompleteCommit/CompleteAbort is never persisted before the markers it stands for.
 /// </summary>
-internal sealed class PartitionMarkerWriter(TopicStore topics, TimeProvider time) : ITransactionMarkerWriter
+internal sealed class PartitionMarkerWriter(TopicStore topics) : ITransactionMarkerWriter
 {
     /// <inheritdoc />
     public async ValueTask<ErrorCode> WriteMarkerAsync(TransactionPartition partition, long producerId, short producerEpoch, bool commit, int coordinatorEpoch, CancellationToken cancellationToken)
@@ -19,10 +18,7 @@ internal sealed class PartitionMarkerWriter(TopicStore topics, TimeProvider time
             return ErrorCode.UnknownTopicOrPartition;
         }
 
-        // Until the partition side's AppendTransactionMarker lands (issue 12 item 2), the marker goes in as a control batch.
-        var marker = new ControlRecord(commit ? ControlRecordType.Commit : ControlRecordType.Abort, coordinatorEpoch);
-        var batch = RecordBatchWriter.BuildEndTransactionMarker(marker, producerId, producerEpoch, time.GetUtcNow().ToUnixTimeMilliseconds());
-        var result = log.Append(batch, time.GetUtcNow().ToUnixTimeMilliseconds());
+        var result = log.AppendTransactionMarker(producerId, producerEpoch, commit, coordinatorEpoch);
         if (result.Error != ErrorCode.None)
         {
             return result.Error;
