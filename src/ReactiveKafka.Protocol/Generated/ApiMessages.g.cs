@@ -44,6 +44,8 @@ public static partial class ApiMessages
         new(ApiKey.OffsetDelete, 0, 0, -1),
         new(ApiKey.DescribeCluster, 0, 1, 0),
         new(ApiKey.DescribeProducers, 0, 0, 0),
+        new(ApiKey.DescribeTransactions, 0, 0, 0),
+        new(ApiKey.ListTransactions, 0, 1, 0),
     ];
 
     /// <summary>Every API in Kafka's specifications (including those without generated codecs), by key.</summary>
@@ -248,6 +250,12 @@ public static partial class ApiMessages
                 return true;
             case ApiKey.DescribeProducers:
                 range = new(ApiKey.DescribeProducers, 0, 0, 0);
+                return true;
+            case ApiKey.DescribeTransactions:
+                range = new(ApiKey.DescribeTransactions, 0, 0, 0);
+                return true;
+            case ApiKey.ListTransactions:
+                range = new(ApiKey.ListTransactions, 0, 1, 0);
                 return true;
             default:
                 range = default;
