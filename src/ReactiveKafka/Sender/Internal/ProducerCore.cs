@@ -26,6 +26,7 @@ internal sealed class ProducerCore<TKey, TValue> : IDisposable
     private readonly CancellationTokenSource _closing = new();
     private readonly Lock _lock = new();
     private readonly HashSet<ISendStream> _streams = [];
+    private readonly TransactionThread? _transactionThread;
     private IProducer<TKey, TValue>? _typedProducer;
     private int _disposed;
     private volatile bool _producerClosed;
@@ -42,6 +43,11 @@ internal sealed class ProducerCore<TKey, TValue> : IDisposable
         // Results need the offset, the timestamp and the persistence status, never the key and value bytes back:
         // not marshaling them saves two copies per record on the poll thread.
         properties.TryAdd(DeliveryReportFields, "timestamp,status");
+        if (options.TransactionalId is { } transactionalId)
+        {
+            properties["transactional.id"] = transactionalId;
+        }
+
         try
         {
             _producer = new ProducerBuilder<byte[], byte[]>(properties).Build();
@@ -51,7 +57,16 @@ internal sealed class ProducerCore<TKey, TValue> : IDisposable
             // librdkafka rejected a property ("No such configuration property: ...", "Invalid value for ...").
             throw new ArgumentException($"SenderOptions.ProducerProperties: {error.Message}", nameof(options.ProducerProperties), error);
         }
+
+        if (options.TransactionalId is { } id)
+        {
+            _transactionThread = new TransactionThread(id);
+            Transactions = new KafkaTransactionManager(_producer, _transactionThread, id, options.TransactionOperationTimeout);
+        }
     }
+
+    /// <summary>The transaction manager, when the options name a transactional id.</summary>
+    public KafkaTransactionManager? Transactions { get; }
 
     public SenderOptions<TKey, TValue> Options { get; }
 
@@ -72,6 +87,9 @@ internal sealed class ProducerCore<TKey, TValue> : IDisposable
     public long PeakInFlight => Volatile.Read(ref _peakInFlight);
 
     public string Name => _producer.Name;
+
+    /// <summary>The untyped producer (transaction calls run on it from the <see cref="TransactionThread"/>).</summary>
+    public IProducer<byte[], byte[]> Producer => _producer;
 
     public void ThrowIfDisposed()
     {
@@ -277,6 +295,8 @@ internal sealed class ProducerCore<TKey, TValue> : IDisposable
             // A fatal producer error: what is left is failed below.
         }
 
+        // Queued transaction calls run (or fail) before the producer goes; an open transaction is aborted by its close.
+        _transactionThread?.Dispose();
         _producerClosed = true;
         FailInFlight();
         _typedProducer?.Dispose();
