@@ -36,6 +36,7 @@ internal sealed partial class KafkaPipeline<TKey, TValue> : IHostedService, IKaf
     private volatile KafkaPipelineState _state = KafkaPipelineState.NotStarted;
     private int _restarts;
     private long _processed;
+    private int _disposed;
 
     public KafkaPipeline(
         string name,
@@ -82,19 +83,27 @@ internal sealed partial class KafkaPipeline<TKey, TValue> : IHostedService, IKaf
         }
 
         await _stopping.CancelAsync().ConfigureAwait(false);
-        await using var abort = cancellationToken.Register(() => _abort.Cancel()).ConfigureAwait(false);
         try
         {
             await _run.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+            // The shutdown timeout ran out: abort the handlers; their records stay unacknowledged, the rest is committed
+            // by the receive's end, which goes on in the background.
             Log.DrainTimedOut(_logger, Name);
+            await _abort.CancelAsync().ConfigureAwait(false);
         }
     }
 
+    /// <summary>Stops at once (aborting handlers) if the host did not; idempotent (the container holds it under three services).</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _abort.CancelAsync().ConfigureAwait(false);
         try
