@@ -14,7 +14,7 @@ namespace ReactiveKafka.Sender.Internal;
 /// librdkafka's queue is full (<see cref="ErrorCode.Local_QueueFull"/>) is not serialized again (Confluent's typed
 /// <c>Produce</c> serializes on every call, which costs CPU and repeats side effects such as schema registration).
 /// </remarks>
-internal sealed class ProducerCore<TKey, TValue> : IDisposable, IObservedClient
+internal sealed partial class ProducerCore<TKey, TValue> : IDisposable, IObservedClient
 {
     private const string DeliveryReportFields = "dotnet.producer.delivery.report.fields";
 
