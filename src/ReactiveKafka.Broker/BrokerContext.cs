@@ -15,6 +15,7 @@ internal sealed class BrokerContext(
     string clusterId,
     TopicStore topics,
     GroupCoordinator groups,
+    Storage.Producers.ProducerIdAllocator producerIds,
     BrokerSecurity security)
 {
     private long _nextConnectionId;
@@ -39,6 +40,9 @@ internal sealed class BrokerContext(
 
     /// <summary>The classic consumer-group coordinator and committed offsets.</summary>
     public GroupCoordinator Groups { get; } = groups;
+
+    /// <summary>Producer ids for InitProducerId (idempotent and transactional producers), never reused.</summary>
+    public Storage.Producers.ProducerIdAllocator ProducerIds { get; } = producerIds;
 
     /// <summary>Authentication: SASL settings and the stored SCRAM credentials.</summary>
     public BrokerSecurity Security { get; } = security;

@@ -100,6 +100,7 @@ public sealed class KafkaBroker : IAsyncDisposable
             Backoff = options.CleanerBackoff,
         };
         GroupCoordinator? groups = null;
+        Storage.Producers.ProducerIdAllocator? producerIds = null;
         try
         {
             foreach (var listener in configured)
@@ -114,6 +115,7 @@ public sealed class KafkaBroker : IAsyncDisposable
             try
             {
                 clusterId = BrokerMetadataFile.LoadOrCreateClusterId(options.DataDirectory, options.ClusterId, options.NodeId);
+                producerIds = Storage.Producers.ProducerIdAllocator.Open(options.DataDirectory);
                 topics = await Task.Run(() => TopicStore.Open(options.DataDirectory, ToLogConfig(options), options.TimeProvider, loggerFactory, options.DefaultPartitions, options.RetentionCheckInterval, cleaner), cancellationToken).ConfigureAwait(false);
                 groups = GroupCoordinator.Open(
                     options.DataDirectory,
@@ -122,12 +124,16 @@ public sealed class KafkaBroker : IAsyncDisposable
                     loggerFactory.CreateLogger("ReactiveKafka.Broker.Groups"));
                 security = BrokerSecurity.Open(options, loggerFactory);
             }
+            catch (InvalidDataException ex)
+            {
+                throw DataDirectoryLock.Unusable(Path.GetFullPath(options.DataDirectory), ex.Message, ex);
+            }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException && ex is not BrokerStartException)
             {
                 throw DataDirectoryLock.Unusable(Path.GetFullPath(options.DataDirectory), $"opening what it holds failed ({DataDirectoryLock.Describe(ex)})", ex);
             }
 
-            var context = new BrokerContext(options, loggerFactory, new BrokerFaults(), clusterId, topics, groups, security);
+            var context = new BrokerContext(options, loggerFactory, new BrokerFaults(), clusterId, topics, groups, producerIds!, security);
             var quotas = new ConnectionQuotas(options);
             var listeners = new List<ConnectionListener>();
             for (var i = 0; i < configured.Count; i++)

@@ -53,6 +53,17 @@ public sealed class BrokerFaults
         Add(new FaultRule(api, count, ErrorCode.None, TimeSpan.Zero, CloseConnection: true, null, null));
     }
 
+    /// <summary>
+    /// Serves the next <paramref name="count"/> requests of <paramref name="api"/> (naming <paramref name="topic"/>, when
+    /// given) and then closes their connection instead of answering: a produce is appended but never acknowledged, the
+    /// lost response that makes a client retry.
+    /// </summary>
+    public void CloseConnectionAfterNext(ApiKey api, int count = 1, string? topic = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        Add(new FaultRule(api, count, ErrorCode.None, TimeSpan.Zero, CloseConnection: false, topic, null) { CloseAfterServing = true });
+    }
+
     /// <summary>Closes every open client connection of every listener now; returns how many were closed. Clients reconnect.</summary>
     public int CloseConnections() => Listeners.Sum(l => l.CloseConnections());
 
@@ -103,6 +114,11 @@ public sealed class BrokerFaults
         }
 
         var response = await handler.HandleAsync(context, body).ConfigureAwait(false);
+        if (rule.CloseAfterServing)
+        {
+            throw new InjectedConnectionCloseException(context.ApiKey);
+        }
+
         if (rule.Delay > TimeSpan.Zero)
         {
             await Task.Delay(rule.Delay, context.ConnectionClosed).ConfigureAwait(false);
@@ -163,6 +179,8 @@ public sealed class BrokerFaults
         public TimeSpan Delay { get; } = delay;
 
         public bool CloseConnection { get; } = CloseConnection;
+
+        public bool CloseAfterServing { get; init; }
 
         public string? Topic { get; } = topic;
 
