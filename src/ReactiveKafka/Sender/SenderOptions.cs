@@ -161,6 +161,7 @@ public sealed partial record SenderOptions<TKey, TValue>
         init => field = value ?? throw new ArgumentNullException(nameof(LoggerFactory), "SenderOptions.LoggerFactory must not be null (leave it unset for none).");
     } = NullLoggerFactory.Instance;
 
+    /// <summary>
     /// The producer's <c>transactional.id</c>: required by <see cref="KafkaSender{TKey, TValue}.TransactionManager"/> and
     /// <see cref="KafkaSender{TKey, TValue}.SendTransactionally{TCorrelation}"/> (without it they throw an
     /// <see cref="InvalidOperationException"/> naming this option). Setting it makes the producer idempotent and
