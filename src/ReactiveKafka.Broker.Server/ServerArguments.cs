@@ -30,6 +30,9 @@ internal sealed record ServerArguments
           --cleaner-io-max-bytes-per-second N
                                       log cleaner read+write limit; -1 for none (default -1)
           --cleaner-backoff-ms N      log cleaner sleep when no compacted topic is dirty (default 15000)
+          --producer-id-expiration-ms N
+                                      forget an idempotent producer idle this long (Kafka's
+                                      producer.id.expiration.ms; default 86400000)
           --flush durable|interval|os when data is fsync'd (default durable: acks=all survives kill -9)
           --flush-interval-ms N       fsync interval for --flush interval (default 1000)
                                       durable: a write (acks=1 too) is visible to consumers and ListOffsets once
@@ -78,6 +81,9 @@ internal sealed record ServerArguments
 
     public long CleanerBackoffMs { get; init; } = 15_000;
 
+    /// <summary>--producer-id-expiration-ms.</summary>
+    public long ProducerIdExpirationMs { get; init; } = 86_400_000;
+
     public BrokerFlushPolicy Flush { get; init; } = BrokerFlushPolicy.Durable;
 
     public int FlushIntervalMs { get; init; } = 1000;
@@ -124,6 +130,7 @@ internal sealed record ServerArguments
                 "--cleaner-dedupe-buffer-bytes" => result with { CleanerDedupeBufferBytes = Long() },
                 "--cleaner-io-max-bytes-per-second" => result with { CleanerIoMaxBytesPerSecond = Long() },
                 "--cleaner-backoff-ms" => result with { CleanerBackoffMs = Long() },
+                "--producer-id-expiration-ms" => result with { ProducerIdExpirationMs = Long() },
                 "--flush" => result with { Flush = ParseFlush(Value()) },
                 "--flush-interval-ms" => result with { FlushIntervalMs = Int() },
                 "--max-request-bytes" => result with { MaxRequestBytes = Int() },
@@ -183,6 +190,7 @@ internal sealed record ServerArguments
         CleanerDedupeBufferSize = CleanerDedupeBufferBytes,
         CleanerIoMaxBytesPerSecond = CleanerIoMaxBytesPerSecond < 0 ? null : CleanerIoMaxBytesPerSecond,
         CleanerBackoff = TimeSpan.FromMilliseconds(CleanerBackoffMs),
+        ProducerIdExpiration = TimeSpan.FromMilliseconds(ProducerIdExpirationMs),
         FlushPolicy = Flush,
         FlushInterval = TimeSpan.FromMilliseconds(FlushIntervalMs),
         MaxRequestSize = MaxRequestBytes,

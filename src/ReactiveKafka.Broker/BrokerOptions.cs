@@ -78,6 +78,14 @@ public sealed record BrokerOptions
     /// <summary>How long the log cleaner sleeps when no compacted topic needs cleaning (<c>log.cleaner.backoff.ms</c>). Default 15 s.</summary>
     public TimeSpan CleanerBackoff { get; init; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// How long a partition remembers an idempotent producer that has not written (Kafka's
+    /// <c>producer.id.expiration.ms</c>; judged by its last batch's timestamp, checked at each retention pass): after it,
+    /// the producer's sequence is no longer checked there, so its retries are no longer recognised. A producer with an
+    /// open transaction never expires. Default 1 day, as Kafka.
+    /// </summary>
+    public TimeSpan ProducerIdExpiration { get; init; } = TimeSpan.FromDays(1);
+
     /// <summary>When appended data is forced to disk. Default <see cref="BrokerFlushPolicy.Durable"/>.</summary>
     public BrokerFlushPolicy FlushPolicy { get; init; } = BrokerFlushPolicy.Durable;
 
@@ -234,6 +242,11 @@ public sealed record BrokerOptions
         if (CleanerIoMaxBytesPerSecond is { } cleanerRate && !(cleanerRate > 0))
         {
             throw Invalid(nameof(CleanerIoMaxBytesPerSecond), $"must be positive or null (no limit), was {cleanerRate}.");
+        }
+
+        if (ProducerIdExpiration <= TimeSpan.Zero)
+        {
+            throw Invalid(nameof(ProducerIdExpiration), $"must be positive, was {ProducerIdExpiration}.");
         }
 
         if (CleanerBackoff <= TimeSpan.Zero)

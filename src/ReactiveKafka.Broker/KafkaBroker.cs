@@ -217,6 +217,7 @@ public sealed class KafkaBroker : IAsyncDisposable
             _ => FlushPolicy.Durable,
         },
         FlushIntervalMs = (long)options.FlushInterval.TotalMilliseconds,
+        ProducerIdExpirationMs = (long)Math.Min(options.ProducerIdExpiration.TotalMilliseconds, long.MaxValue / 2),
     };
 
     private static (string Host, int Port) ResolveAdvertised(string? advertised, IPEndPoint bound)

@@ -34,6 +34,7 @@ public sealed class BrokerOptionsTests
         { nameof(BrokerOptions.CleanerIoMaxBytesPerSecond), o => o with { CleanerIoMaxBytesPerSecond = 0 } },
         { nameof(BrokerOptions.CleanerIoMaxBytesPerSecond), o => o with { CleanerIoMaxBytesPerSecond = double.NaN } },
         { nameof(BrokerOptions.CleanerBackoff), o => o with { CleanerBackoff = TimeSpan.Zero } },
+        { nameof(BrokerOptions.ProducerIdExpiration), o => o with { ProducerIdExpiration = TimeSpan.Zero } },
     };
 
     [Theory]
