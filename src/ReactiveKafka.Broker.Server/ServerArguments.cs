@@ -51,6 +51,16 @@ internal sealed record ServerArguments
                                       client sending a byte a second (no Kafka twin: Kafka's idle timer counts any
                                       byte as activity; default 60000, librdkafka's socket.timeout.ms); -1 never
           --group-initial-rebalance-delay-ms N  how long a new group waits for more members (default 3000, as Kafka)
+          --transaction-max-timeout-ms N
+                                      largest transaction.timeout.ms a producer may ask for (Kafka's
+                                      transaction.max.timeout.ms; default 900000)
+          --transaction-abort-timed-out-interval-ms N
+                                      how often transactions past their timeout are aborted (Kafka's
+                                      transaction.abort.timed.out.transaction.cleanup.interval.ms; default 10000)
+          --transactional-id-expiration-ms N
+                                      forget a transactional id unused this long (default 604800000, 7 days)
+          --transaction-remove-expired-interval-ms N
+                                      how often expired transactional ids are removed (default 3600000)
           --log-level LEVEL           trace|debug|information|warning|error (default information)
           --help                      show this text
         """;
@@ -103,6 +113,14 @@ internal sealed record ServerArguments
     public long PartialRequestTimeoutMs { get; init; } = 60_000;
     public int GroupInitialRebalanceDelayMs { get; init; } = 3000;
 
+    public long TransactionMaxTimeoutMs { get; init; } = (long)TimeSpan.FromMinutes(15).TotalMilliseconds;
+
+    public long TransactionAbortTimedOutIntervalMs { get; init; } = 10_000;
+
+    public long TransactionalIdExpirationMs { get; init; } = (long)TimeSpan.FromDays(7).TotalMilliseconds;
+
+    public long TransactionRemoveExpiredIntervalMs { get; init; } = (long)TimeSpan.FromHours(1).TotalMilliseconds;
+
     public LogLevel LogLevel { get; init; } = LogLevel.Information;
 
     /// <summary>Parses the arguments; throws <see cref="ArgumentException"/> naming the bad option.</summary>
@@ -141,6 +159,10 @@ internal sealed record ServerArguments
                 "--connections-max-idle-ms" => result with { ConnectionsMaxIdleMs = Long() },
                 "--partial-request-timeout-ms" => result with { PartialRequestTimeoutMs = Long() },
                 "--group-initial-rebalance-delay-ms" => result with { GroupInitialRebalanceDelayMs = Int() },
+                "--transaction-max-timeout-ms" => result with { TransactionMaxTimeoutMs = Long() },
+                "--transaction-abort-timed-out-interval-ms" => result with { TransactionAbortTimedOutIntervalMs = Long() },
+                "--transactional-id-expiration-ms" => result with { TransactionalIdExpirationMs = Long() },
+                "--transaction-remove-expired-interval-ms" => result with { TransactionRemoveExpiredIntervalMs = Long() },
                 "--log-level" => result with { LogLevel = Enum.TryParse<LogLevel>(Value(), ignoreCase: true, out var level) ? level : throw new ArgumentException($"--log-level: unknown level '{args[i]}'.") },
                 _ => throw new ArgumentException($"Unknown option '{name}'."),
             };
@@ -201,6 +223,10 @@ internal sealed record ServerArguments
         ConnectionsMaxIdle = ConnectionsMaxIdleMs < 0 ? null : TimeSpan.FromMilliseconds(ConnectionsMaxIdleMs),
         PartialRequestTimeout = PartialRequestTimeoutMs < 0 ? null : TimeSpan.FromMilliseconds(PartialRequestTimeoutMs),
         GroupInitialRebalanceDelay = TimeSpan.FromMilliseconds(GroupInitialRebalanceDelayMs),
+        TransactionMaxTimeout = TimeSpan.FromMilliseconds(TransactionMaxTimeoutMs),
+        TransactionAbortTimedOutInterval = TimeSpan.FromMilliseconds(TransactionAbortTimedOutIntervalMs),
+        TransactionalIdExpiration = TimeSpan.FromMilliseconds(TransactionalIdExpirationMs),
+        TransactionRemoveExpiredInterval = TimeSpan.FromMilliseconds(TransactionRemoveExpiredIntervalMs),
         LoggerFactory = loggerFactory,
     };
 }

@@ -11,6 +11,7 @@ public static class BenchmarkProgram
         new SenderScenario(),
         new ReceiverScenario(),
         new BrokerProduceScenario(),
+        new TransactionalProduceScenario(),
         new BrokerConsumeScenario(),
         new LargeRecordsScenario(),
         new LatencyScenario(),

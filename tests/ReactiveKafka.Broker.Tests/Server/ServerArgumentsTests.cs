@@ -88,6 +88,23 @@ public sealed class ServerArgumentsTests
     }
 
     [Fact]
+    public void Parse_TransactionOptions_MapToBrokerOptionsAndAreInTheHelp()
+    {
+        var options = ServerArguments.Parse([
+            "--transaction-max-timeout-ms", "60000", "--transaction-abort-timed-out-interval-ms", "250",
+            "--transactional-id-expiration-ms", "3600000", "--transaction-remove-expired-interval-ms", "5000",
+        ]).ToOptions(Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
+
+        Assert.Equal(
+            (TimeSpan.FromMinutes(1), TimeSpan.FromMilliseconds(250), TimeSpan.FromHours(1), TimeSpan.FromSeconds(5)),
+            (options.TransactionMaxTimeout, options.TransactionAbortTimedOutInterval, options.TransactionalIdExpiration, options.TransactionRemoveExpiredInterval));
+        foreach (var text in (string[])["--transaction-max-timeout-ms", "transaction.max.timeout.ms", "--transaction-abort-timed-out-interval-ms", "--transactional-id-expiration-ms", "--transaction-remove-expired-interval-ms"])
+        {
+            Assert.Contains(text, ServerArguments.HelpText);
+        }
+    }
+
+    [Fact]
     public void Parse_Help_ShowsHelp() => Assert.True(ServerArguments.Parse(["--help"]).ShowHelp);
 
     [Fact]
