@@ -129,7 +129,14 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
         if (CommitErrors.IsRetriable(error) && ++_commitAttempts < _options.MaxCommitAttempts)
         {
             _retryDue = After(_options.CommitRetryInterval);
-            _reasons |= PauseReasons.CommitRetry;
+
+            // A commit that met a rebalance is retried without pausing: the partitions kept through a cooperative
+            // rebalance go on flowing (pausing them would undo what incremental assignment is for).
+            if (!CommitErrors.IsRebalance(error))
+            {
+                _reasons |= PauseReasons.CommitRetry;
+            }
+
             _commitRequested = true;
             return;
         }
