@@ -18,6 +18,8 @@ public static class BenchmarkProgram
         new BrokerMemoryScenario(),
         new RecoveryScenario(),
         new CleanerScenario(),
+        new ExactlyOnceScenario("at-least-once"),
+        new ExactlyOnceScenario("confluent"),
     ];
 
     public static async Task<int> MainAsync(string[] args)
