@@ -20,6 +20,8 @@ public static class BenchmarkProgram
         new RecoveryScenario(),
         new CleanerScenario(),
         new IdempotentProduceScenario(),
+        new ExactlyOnceScenario("at-least-once"),
+        new ExactlyOnceScenario("confluent"),
     ];
 
     public static async Task<int> MainAsync(string[] args)

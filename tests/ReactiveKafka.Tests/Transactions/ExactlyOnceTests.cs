@@ -34,7 +34,7 @@ public sealed class ExactlyOnceTests(MockClusterFixture mock, ITestOutputHelper 
         var pipeline = new Pipeline(mock.BootstrapServers, input, outputTopic, group, failEvery: 9);
 
         var member = pipeline.Start("a");
-        await WaitUntil(() => pipeline.Processed >= records, TimeSpan.FromSeconds(120), () => $"every record processed in a committed transaction ({pipeline.Processed})");
+        await WaitUntil(() => pipeline.Processed >= records, TimeSpan.FromSeconds(120), () => $"every record processed in a committed transaction ({pipeline})");
         await member.DisposeAsync();
 
         var verdict = pipeline.Judge(records);
@@ -61,7 +61,7 @@ public sealed class ExactlyOnceTests(MockClusterFixture mock, ITestOutputHelper 
         var pipeline = new Pipeline(mock.BootstrapServers, input, outputTopic, group, failEvery: 9);
 
         var a = pipeline.Start("a");
-        await WaitUntil(() => pipeline.Processed >= records / 5, TestTimeout, () => $"a alone ({pipeline.Processed})");
+        await WaitUntil(() => pipeline.Processed >= records / 5, TestTimeout, () => $"a alone ({pipeline})");
         if (CommittedOffsets(mock.BootstrapServers, group, input, Partitions).All(o => o < 0))
         {
             await a.DisposeAsync();
@@ -161,6 +161,11 @@ public sealed class ExactlyOnceTests(MockClusterFixture mock, ITestOutputHelper 
 
         public long Aborted => Interlocked.Read(ref _aborted);
 
+        /// <summary>The error that ended a member's pipeline, if one did (the tests' wait messages show it).</summary>
+        public Exception? Failure { get; private set; }
+
+        public override string ToString() => $"{Processed} processed, {Aborted} aborted, failure: {Failure?.ToString() ?? "none"}";
+
         public Member Start(string name)
         {
             var sender = KafkaSender.Create(TransactionalOptions(bootstrapServers, $"{group}-{name}"));
@@ -195,7 +200,7 @@ public sealed class ExactlyOnceTests(MockClusterFixture mock, ITestOutputHelper 
                                 Interlocked.Add(ref _processed, count);
                             }
                         });
-                });
+                }, error => Failure ??= error);
             return new Member(sender, receiver, subscription);
         }
 

@@ -132,8 +132,15 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
         {
             ReceiverLog.CommitRetry(_logger, _group, _commitAttempts, error.Code, error.Reason);
             _retryDue = After(_options.CommitRetryInterval);
-            _reasons |= PauseReasons.CommitRetry;
-            PauseReasonChanged(PauseReasons.CommitRetry, started: true);
+
+            // A commit that met a rebalance is retried without pausing: the partitions kept through a cooperative
+            // rebalance go on flowing (pausing them would undo what incremental assignment is for).
+            if (!CommitErrors.IsRebalance(error))
+            {
+                _reasons |= PauseReasons.CommitRetry;
+                PauseReasonChanged(PauseReasons.CommitRetry, started: true);
+            }
+
             _commitRequested = true;
             return;
         }
