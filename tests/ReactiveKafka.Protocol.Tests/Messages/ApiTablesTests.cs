@@ -23,7 +23,7 @@ public sealed class ApiTablesTests
     [Fact]
     public void Generated_table_matches_the_message_classes()
     {
-        Assert.Equal(33, ApiMessages.Generated.Count);
+        Assert.Equal(35, ApiMessages.Generated.Count);
         Assert.True(ApiMessages.TryGetGenerated(ApiKey.Fetch, out var fetch));
         Assert.Equal(FetchRequest.LowestSupportedVersion, fetch.LowestVersion);
         Assert.Equal(FetchRequest.HighestSupportedVersion, fetch.HighestVersion);
