@@ -10,6 +10,8 @@ public static class BenchmarkProgram
     [
         new SenderScenario(),
         new ReceiverScenario(),
+        new TelemetrySenderScenario(),
+        new TelemetryReceiverScenario(),
         new BrokerProduceScenario(),
         new TransactionalProduceScenario(),
         new BrokerConsumeScenario(),
