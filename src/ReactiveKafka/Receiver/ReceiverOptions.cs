@@ -2,6 +2,8 @@ using System.Collections.ObjectModel;
 using System.Reactive.Concurrency;
 using System.Runtime.CompilerServices;
 using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using ReactiveKafka.Receiver.Internal;
 
 namespace ReactiveKafka;
@@ -307,6 +309,17 @@ public sealed partial record ReceiverOptions<TKey, TValue>
         get;
         init => field = value ?? throw new ArgumentNullException(nameof(Scheduler), "ReceiverOptions.Scheduler must not be null.");
     } = DefaultScheduler.Instance;
+
+    /// <summary>
+    /// Where the receiver's events (assignments, revocations, commit failures, pauses) and librdkafka's log lines and
+    /// error events go (categories in <see cref="KafkaDiagnostics"/>). Default <see cref="NullLoggerFactory.Instance"/>:
+    /// nothing is written anywhere, in particular nothing raw on stderr (librdkafka's default).
+    /// </summary>
+    public ILoggerFactory LoggerFactory
+    {
+        get;
+        init => field = value ?? throw new ArgumentNullException(nameof(LoggerFactory), "ReceiverOptions.LoggerFactory must not be null (leave it unset for none).");
+    } = NullLoggerFactory.Instance;
 
     /// <summary>Checks the rules between options; called by <see cref="KafkaReceiver.Create{TKey, TValue}"/>.</summary>
     internal void Validate()

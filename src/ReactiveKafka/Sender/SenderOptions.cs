@@ -2,6 +2,8 @@ using System.Collections.ObjectModel;
 using System.Reactive.Concurrency;
 using System.Runtime.CompilerServices;
 using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using ReactiveKafka.Sender.Internal;
 
 namespace ReactiveKafka;
@@ -147,6 +149,17 @@ public sealed partial record SenderOptions<TKey, TValue>
         get;
         init => field = value ?? throw new ArgumentNullException(nameof(Scheduler), "SenderOptions.Scheduler must not be null.");
     } = DefaultScheduler.Instance;
+
+    /// <summary>
+    /// Where the sender's events and librdkafka's log lines and error events go (categories in
+    /// <see cref="KafkaDiagnostics"/>). Default <see cref="NullLoggerFactory.Instance"/>: nothing is written anywhere, in
+    /// particular nothing raw on stderr (librdkafka's default).
+    /// </summary>
+    public ILoggerFactory LoggerFactory
+    {
+        get;
+        init => field = value ?? throw new ArgumentNullException(nameof(LoggerFactory), "SenderOptions.LoggerFactory must not be null (leave it unset for none).");
+    } = NullLoggerFactory.Instance;
 
     private static ReadOnlyDictionary<string, string> Copy(IEnumerable<KeyValuePair<string, string>> properties)
     {
