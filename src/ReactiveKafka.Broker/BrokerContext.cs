@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Logging;
 using ReactiveKafka.Broker.Groups;
 using ReactiveKafka.Broker.Handlers;
+using ReactiveKafka.Broker.Network;
+using ReactiveKafka.Broker.Security;
 using ReactiveKafka.Broker.Storage;
 
 namespace ReactiveKafka.Broker;
@@ -12,8 +14,12 @@ internal sealed class BrokerContext(
     BrokerFaults faults,
     string clusterId,
     TopicStore topics,
-    GroupCoordinator groups)
+    GroupCoordinator groups,
+    Storage.Producers.ProducerIdAllocator producerIds,
+    BrokerSecurity security)
 {
+    private long _nextConnectionId;
+
     /// <summary>The validated options.</summary>
     public BrokerOptions Options { get; } = options;
 
@@ -35,6 +41,18 @@ internal sealed class BrokerContext(
     /// <summary>The classic consumer-group coordinator and committed offsets.</summary>
     public GroupCoordinator Groups { get; } = groups;
 
-    /// <summary>The address clients are told to connect to; set once the listener is bound.</summary>
-    public (string Host, int Port) AdvertisedEndpoint { get; set; }
+    /// <summary>Producer ids for InitProducerId (idempotent and transactional producers), never reused.</summary>
+    public Storage.Producers.ProducerIdAllocator ProducerIds { get; } = producerIds;
+
+    /// <summary>Authentication: SASL settings and the stored SCRAM credentials.</summary>
+    public BrokerSecurity Security { get; } = security;
+
+    /// <summary>The listeners, in the order configured; set once they are bound.</summary>
+    public IReadOnlyList<ConnectionListener> Listeners { get; set; } = [];
+
+    /// <summary>The open client connections of every listener (<see cref="BrokerOptions.MaxConnections"/> counts them all).</summary>
+    public int ConnectionCount => Listeners.Sum(l => l.ConnectionCount);
+
+    /// <summary>A connection number unique across the listeners, for logs.</summary>
+    public long NextConnectionId() => Interlocked.Increment(ref _nextConnectionId);
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using ReactiveKafka.Broker.Security;
 using Microsoft.Extensions.Logging;
 
 namespace ReactiveKafka.Broker;
@@ -21,6 +22,21 @@ public sealed record BrokerOptions
     /// listener address. Set it when the broker sits behind a port mapping (e.g. in a container).
     /// </summary>
     public string? AdvertisedListener { get; init; }
+
+    /// <summary>
+    /// Several named listeners at once, each with its own port, security protocol and advertised address (Kafka's
+    /// <c>listeners</c>, <c>advertised.listeners</c>, <c>listener.security.protocol.map</c>; see
+    /// <see cref="BrokerListener.Parse"/>). When set, <see cref="Listener"/> and <see cref="AdvertisedListener"/> are not
+    /// used; the first listener is the one <see cref="KafkaBroker.BootstrapServers"/> names. Default null: one
+    /// PLAINTEXT listener on <see cref="Listener"/>.
+    /// </summary>
+    public IReadOnlyList<BrokerListener>? Listeners { get; init; }
+
+    /// <summary>The broker's certificate and TLS settings; required when a listener is SSL or SASL_SSL. Default null.</summary>
+    public BrokerTlsOptions? Tls { get; init; }
+
+    /// <summary>The SASL mechanisms and users; required (with users or OAUTHBEARER) when a listener is SASL_PLAINTEXT or SASL_SSL. Default null.</summary>
+    public BrokerSaslOptions? Sasl { get; init; }
 
     /// <summary>The broker's node id. Default 1.</summary>
     public int NodeId { get; init; } = 1;
@@ -120,6 +136,10 @@ public sealed record BrokerOptions
     /// <summary>The clock, replaceable in tests. Default <see cref="TimeProvider.System"/>.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
+    /// <summary>The listeners the broker runs: <see cref="Listeners"/>, or one PLAINTEXT listener made of <see cref="Listener"/> and <see cref="AdvertisedListener"/>.</summary>
+    public IReadOnlyList<BrokerListener> EffectiveListeners() =>
+        Listeners ?? [new BrokerListener("PLAINTEXT", Listener) { AdvertisedAddress = AdvertisedListener }];
+
     /// <summary>Throws an <see cref="ArgumentException"/> naming the first invalid option.</summary>
     public void Validate()
     {
@@ -128,15 +148,24 @@ public sealed record BrokerOptions
             throw Invalid(nameof(DataDirectory), "is required: the directory where partitions and offsets are stored.");
         }
 
-        if (!TryParseEndpoint(Listener, out _))
+        if (Listeners is null)
         {
-            throw Invalid(nameof(Listener), $"'{Listener}' is not a host:port with a port from 0 to 65535.");
+            if (!TryParseEndpoint(Listener, out _))
+            {
+                throw Invalid(nameof(Listener), $"'{Listener}' is not a host:port with a port from 0 to 65535.");
+            }
+
+            if (AdvertisedListener is not null && (!TryParseHostPort(AdvertisedListener, out _, out var advertisedPort) || advertisedPort == 0))
+            {
+                throw Invalid(nameof(AdvertisedListener), $"'{AdvertisedListener}' is not a host:port with a port from 1 to 65535.");
+            }
+        }
+        else
+        {
+            SecurityValidation.ValidateListeners(Listeners);
         }
 
-        if (AdvertisedListener is not null && (!TryParseHostPort(AdvertisedListener, out _, out var advertisedPort) || advertisedPort == 0))
-        {
-            throw Invalid(nameof(AdvertisedListener), $"'{AdvertisedListener}' is not a host:port with a port from 1 to 65535.");
-        }
+        SecurityValidation.ValidateSecurity(this);
 
         if (NodeId < 0)
         {
@@ -249,7 +278,7 @@ public sealed record BrokerOptions
         ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
     }
 
-    private static ArgumentException Invalid(string option, string problem) =>
+    internal static ArgumentException Invalid(string option, string problem) =>
         new($"BrokerOptions.{option} {problem}", option);
 
     internal static bool TryParseEndpoint(string value, out IPEndPoint endpoint)

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using ReactiveKafka.Broker.Groups;
 using ReactiveKafka.Broker.Handlers;
 using ReactiveKafka.Broker.Network;
+using ReactiveKafka.Broker.Security;
 using ReactiveKafka.Broker.Storage;
 
 namespace ReactiveKafka.Broker;
@@ -21,24 +22,35 @@ namespace ReactiveKafka.Broker;
 public sealed class KafkaBroker : IAsyncDisposable
 {
     private readonly BrokerContext _context;
-    private readonly ConnectionListener _listener;
+    private readonly IReadOnlyList<ConnectionListener> _listeners;
     private readonly ILogger _logger;
     private readonly DataDirectoryLock _dataLock;
     private int _disposed;
 
-    private KafkaBroker(BrokerContext context, ConnectionListener listener, ILogger logger, DataDirectoryLock dataLock)
+    private KafkaBroker(BrokerContext context, IReadOnlyList<ConnectionListener> listeners, ILogger logger, DataDirectoryLock dataLock)
     {
         _context = context;
-        _listener = listener;
+        _listeners = listeners;
         _logger = logger;
         _dataLock = dataLock;
     }
 
-    /// <summary>The <c>host:port</c> clients bootstrap from (the advertised address).</summary>
-    public string BootstrapServers => $"{_context.AdvertisedEndpoint.Host}:{_context.AdvertisedEndpoint.Port}";
+    /// <summary>The <c>host:port</c> clients bootstrap from: the advertised address of the first listener.</summary>
+    public string BootstrapServers => _listeners[0].Endpoint.Advertised;
 
-    /// <summary>The address the listener is bound to.</summary>
-    public IPEndPoint ListenEndPoint => _listener.BoundEndPoint;
+    /// <summary>The address the first listener is bound to.</summary>
+    public IPEndPoint ListenEndPoint => _listeners[0].BoundEndPoint;
+
+    /// <summary>Every listener as it runs: name, security protocol, bound and advertised address, in the configured order.</summary>
+    public IReadOnlyList<BrokerListenerInfo> Listeners => _listeners
+        .Select(l => new BrokerListenerInfo(l.Endpoint.Name, l.Endpoint.SecurityProtocol, l.BoundEndPoint, l.Endpoint.Advertised))
+        .ToList();
+
+    /// <summary>The advertised <c>host:port</c> of the listener named <paramref name="listenerName"/> (case-insensitive).</summary>
+    /// <exception cref="ArgumentException">No listener has that name.</exception>
+    public string BootstrapServersOf(string listenerName) =>
+        _listeners.FirstOrDefault(l => string.Equals(l.Endpoint.Name, listenerName, StringComparison.OrdinalIgnoreCase))?.Endpoint.Advertised
+        ?? throw new ArgumentException($"No listener is named '{listenerName}'; the listeners are {string.Join(", ", _listeners.Select(l => l.Endpoint.Name))}.", nameof(listenerName));
 
     /// <summary>The options the broker runs with.</summary>
     public BrokerOptions Options => _context.Options;
@@ -53,7 +65,7 @@ public sealed class KafkaBroker : IAsyncDisposable
     internal TopicStore Topics => _context.Topics;
 
     /// <summary>The number of open client connections.</summary>
-    public int ConnectionCount => _listener.ConnectionCount;
+    public int ConnectionCount => _context.ConnectionCount;
 
     /// <summary>
     /// Validates <paramref name="options"/>, opens (and, after an unclean stop, recovers) the data
@@ -71,11 +83,14 @@ public sealed class KafkaBroker : IAsyncDisposable
         cancellationToken.ThrowIfCancellationRequested();
         var loggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
         var logger = loggerFactory.CreateLogger("ReactiveKafka.Broker");
-        BrokerOptions.TryParseEndpoint(options.Listener, out var endpoint);
+        var configured = options.EffectiveListeners();
 
-        // The address first, then the data directory, then what it holds: a second broker started by mistake on the same
-        // port or directory fails before it reads (let alone recovers) anything another broker is using.
-        var socket = ListenSocket.Bind(endpoint);
+        // The certificate before any port: a key that does not match fails the start with nothing bound.
+        var tls = configured.Any(l => l.SecurityProtocol.UsesTls()) ? ServerTls.Load(options.Tls!) : null;
+
+        // The addresses first, then the data directory, then what it holds: a second broker started by mistake on the
+        // same port or directory fails before it reads (let alone recovers) anything another broker is using.
+        var sockets = new List<System.Net.Sockets.Socket>();
         DataDirectoryLock? dataLock = null;
         TopicStore? topics = null;
         var cleaner = new Storage.Cleaning.CleanerOptions
@@ -85,34 +100,63 @@ public sealed class KafkaBroker : IAsyncDisposable
             Backoff = options.CleanerBackoff,
         };
         GroupCoordinator? groups = null;
+        Storage.Producers.ProducerIdAllocator? producerIds = null;
         try
         {
+            foreach (var listener in configured)
+            {
+                BrokerOptions.TryParseEndpoint(listener.Address, out var endpoint);
+                sockets.Add(ListenSocket.Bind(endpoint));
+            }
+
             dataLock = DataDirectoryLock.Acquire(options.DataDirectory);
             string clusterId;
+            BrokerSecurity security;
             try
             {
                 clusterId = BrokerMetadataFile.LoadOrCreateClusterId(options.DataDirectory, options.ClusterId, options.NodeId);
+                producerIds = Storage.Producers.ProducerIdAllocator.Open(options.DataDirectory);
                 topics = await Task.Run(() => TopicStore.Open(options.DataDirectory, ToLogConfig(options), options.TimeProvider, loggerFactory, options.DefaultPartitions, options.RetentionCheckInterval, cleaner), cancellationToken).ConfigureAwait(false);
                 groups = GroupCoordinator.Open(
                     options.DataDirectory,
                     new GroupCoordinatorOptions { InitialRebalanceDelay = options.GroupInitialRebalanceDelay },
                     options.TimeProvider,
                     loggerFactory.CreateLogger("ReactiveKafka.Broker.Groups"));
+                security = BrokerSecurity.Open(options, loggerFactory);
+            }
+            catch (InvalidDataException ex)
+            {
+                throw DataDirectoryLock.Unusable(Path.GetFullPath(options.DataDirectory), ex.Message, ex);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException && ex is not BrokerStartException)
             {
                 throw DataDirectoryLock.Unusable(Path.GetFullPath(options.DataDirectory), $"opening what it holds failed ({DataDirectoryLock.Describe(ex)})", ex);
             }
 
-            var context = new BrokerContext(options, loggerFactory, new BrokerFaults(), clusterId, topics, groups);
-            var listener = new ConnectionListener(context, socket);
-            context.Faults.Attach(listener);
-            context.AdvertisedEndpoint = ResolveAdvertised(options, listener.BoundEndPoint);
+            var context = new BrokerContext(options, loggerFactory, new BrokerFaults(), clusterId, topics, groups, producerIds!, security);
+            var quotas = new ConnectionQuotas(options);
+            var listeners = new List<ConnectionListener>();
+            for (var i = 0; i < configured.Count; i++)
+            {
+                var endpoint = new ListenerEndpoint(configured[i].Name, configured[i].SecurityProtocol, configured[i].SecurityProtocol.UsesTls() ? tls : null);
+                var listener = new ConnectionListener(context, endpoint, sockets[i], quotas);
+                (endpoint.AdvertisedHost, endpoint.AdvertisedPort) = ResolveAdvertised(configured[i].AdvertisedAddress, listener.BoundEndPoint);
+                listeners.Add(listener);
+            }
+
+            context.Listeners = listeners;
+            context.Faults.Attach(listeners);
             context.Handlers.RegisterAll(context);
-            listener.Start();
-            logger.LogInformation("Broker {NodeId} of cluster {ClusterId} listening on {Endpoint}, advertised as {Advertised}; {Topics} topics loaded from {DataDirectory}",
-                options.NodeId, clusterId, listener.BoundEndPoint, $"{context.AdvertisedEndpoint.Host}:{context.AdvertisedEndpoint.Port}", topics.ListTopics().Count(), options.DataDirectory);
-            return new KafkaBroker(context, listener, logger, dataLock);
+            foreach (var listener in listeners)
+            {
+                listener.Start();
+                logger.LogInformation("Broker {NodeId} listener {Listener} ({Protocol}) on {Endpoint}, advertised as {Advertised}",
+                    options.NodeId, listener.Endpoint.Name, listener.Endpoint.SecurityProtocol.KafkaName(), listener.BoundEndPoint, listener.Endpoint.Advertised);
+            }
+
+            logger.LogInformation("Broker {NodeId} of cluster {ClusterId} started; {Topics} topics loaded from {DataDirectory}",
+                options.NodeId, clusterId, topics.ListTopics().Count(), options.DataDirectory);
+            return new KafkaBroker(context, listeners, logger, dataLock);
         }
         catch
         {
@@ -127,7 +171,11 @@ public sealed class KafkaBroker : IAsyncDisposable
             }
 
             dataLock?.Dispose();
-            socket.Dispose();
+            foreach (var socket in sockets)
+            {
+                socket.Dispose();
+            }
+
             throw;
         }
     }
@@ -148,11 +196,11 @@ public sealed class KafkaBroker : IAsyncDisposable
         FlushIntervalMs = (long)options.FlushInterval.TotalMilliseconds,
     };
 
-    private static (string Host, int Port) ResolveAdvertised(BrokerOptions options, IPEndPoint bound)
+    private static (string Host, int Port) ResolveAdvertised(string? advertised, IPEndPoint bound)
     {
-        if (options.AdvertisedListener is not null)
+        if (advertised is not null)
         {
-            BrokerOptions.TryParseHostPort(options.AdvertisedListener, out var host, out var port);
+            BrokerOptions.TryParseHostPort(advertised, out var host, out var port);
             return (host, port);
         }
 
@@ -169,7 +217,11 @@ public sealed class KafkaBroker : IAsyncDisposable
             return;
         }
 
-        await _listener.DisposeAsync().ConfigureAwait(false);
+        foreach (var listener in _listeners)
+        {
+            await listener.DisposeAsync().ConfigureAwait(false);
+        }
+
         await _context.Groups.DisposeAsync().ConfigureAwait(false);
         await _context.Topics.DisposeAsync().ConfigureAwait(false);
         _dataLock.Dispose();

@@ -20,12 +20,12 @@ public sealed class BrokerFaults
     private readonly object _gate = new();
     private readonly List<FaultRule> _rules = [];
     private volatile bool _active;
-    private ConnectionListener? _listener;
+    private IReadOnlyList<ConnectionListener> _listeners = [];
 
     /// <summary>Whether any fault is armed.</summary>
     public bool IsActive => _active;
 
-    internal void Attach(ConnectionListener listener) => _listener = listener;
+    internal void Attach(IReadOnlyList<ConnectionListener> listeners) => _listeners = listeners;
 
     /// <summary>
     /// Makes the next <paramref name="count"/> requests of <paramref name="api"/> answer
@@ -53,14 +53,31 @@ public sealed class BrokerFaults
         Add(new FaultRule(api, count, ErrorCode.None, TimeSpan.Zero, CloseConnection: true, null, null));
     }
 
-    /// <summary>Closes every open client connection now; returns how many were closed. Clients reconnect.</summary>
-    public int CloseConnections() => Listener.CloseConnections();
+    /// <summary>
+    /// Serves the next <paramref name="count"/> requests of <paramref name="api"/> (naming <paramref name="topic"/>, when
+    /// given) and then closes their connection instead of answering: a produce is appended but never acknowledged, the
+    /// lost response that makes a client retry.
+    /// </summary>
+    public void CloseConnectionAfterNext(ApiKey api, int count = 1, string? topic = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        Add(new FaultRule(api, count, ErrorCode.None, TimeSpan.Zero, CloseConnection: false, topic, null) { CloseAfterServing = true });
+    }
 
-    /// <summary>Stops accepting connections (new ones are refused) until <see cref="ResumeListener"/>.</summary>
-    public Task PauseListenerAsync() => Listener.PauseAsync();
+    /// <summary>Closes every open client connection of every listener now; returns how many were closed. Clients reconnect.</summary>
+    public int CloseConnections() => Listeners.Sum(l => l.CloseConnections());
 
-    /// <summary>Accepts connections again on the same port.</summary>
-    public void ResumeListener() => Listener.Resume();
+    /// <summary>Stops accepting connections on every listener (new ones are refused) until <see cref="ResumeListener"/>.</summary>
+    public Task PauseListenerAsync() => Task.WhenAll(Listeners.Select(l => l.PauseAsync()));
+
+    /// <summary>Accepts connections again on the same ports.</summary>
+    public void ResumeListener()
+    {
+        foreach (var listener in Listeners)
+        {
+            listener.Resume();
+        }
+    }
 
     /// <summary>Disarms every fault.</summary>
     public void Clear()
@@ -72,7 +89,7 @@ public sealed class BrokerFaults
         }
     }
 
-    private ConnectionListener Listener => _listener ?? throw new InvalidOperationException("The broker has not started its listener.");
+    private IReadOnlyList<ConnectionListener> Listeners => _listeners.Count > 0 ? _listeners : throw new InvalidOperationException("The broker has not started its listeners.");
 
     private void Add(FaultRule rule)
     {
@@ -97,6 +114,11 @@ public sealed class BrokerFaults
         }
 
         var response = await handler.HandleAsync(context, body).ConfigureAwait(false);
+        if (rule.CloseAfterServing)
+        {
+            throw new InjectedConnectionCloseException(context.ApiKey);
+        }
+
         if (rule.Delay > TimeSpan.Zero)
         {
             await Task.Delay(rule.Delay, context.ConnectionClosed).ConfigureAwait(false);
@@ -157,6 +179,8 @@ public sealed class BrokerFaults
         public TimeSpan Delay { get; } = delay;
 
         public bool CloseConnection { get; } = CloseConnection;
+
+        public bool CloseAfterServing { get; init; }
 
         public string? Topic { get; } = topic;
 

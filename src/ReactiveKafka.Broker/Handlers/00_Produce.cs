@@ -11,7 +11,9 @@ namespace ReactiveKafka.Broker.Handlers;
 /// answered once appended; acks=-1 (all) once the records are durable under the flush policy (the only
 /// replica is this one, so "all in-sync replicas" means "on disk"). Unknown topics are not created here:
 /// as in Kafka, auto-creation happens on Metadata.
-/// Not implemented yet: idempotent and transactional batches (producer ids and sequences).
+/// Batches of idempotent and transactional producers are checked against the partition's producer state (a retry of
+/// one of a producer's last 5 batches is answered with its original offsets and not appended again; sequence gaps,
+/// fenced epochs and transactional misuse get Kafka's error codes, see <c>Storage.Producers.ProducerStateManager</c>).
 /// </summary>
 internal sealed class ProduceHandler(BrokerContext broker) : RequestHandler<ProduceRequest, ProduceResponse>(minVersion: 3, maxVersion: 11)
 {

@@ -16,7 +16,7 @@ internal sealed class MetadataHandler(BrokerContext broker) : RequestHandler<Met
     /// <inheritdoc />
     protected override ValueTask<MetadataResponse?> HandleAsync(RequestContext context, MetadataRequest request)
     {
-        var (host, port) = broker.AdvertisedEndpoint;
+        var (host, port) = (context.Listener.AdvertisedHost, context.Listener.AdvertisedPort);
         var nodeId = broker.Options.NodeId;
         var response = new MetadataResponse
         {

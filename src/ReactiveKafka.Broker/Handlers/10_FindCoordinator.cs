@@ -16,7 +16,7 @@ internal sealed class FindCoordinatorHandler(BrokerContext broker) : RequestHand
     /// <inheritdoc />
     protected override ValueTask<FindCoordinatorResponse?> HandleAsync(RequestContext context, FindCoordinatorRequest request)
     {
-        var (host, port) = broker.AdvertisedEndpoint;
+        var (host, port) = (context.Listener.AdvertisedHost, context.Listener.AdvertisedPort);
         var error = request.KeyType is GroupKeyType or TransactionKeyType ? ErrorCode.None : ErrorCode.InvalidRequest;
         var response = new FindCoordinatorResponse
         {

@@ -9,7 +9,7 @@ internal sealed class DescribeClusterHandler(BrokerContext broker) : RequestHand
     /// <inheritdoc />
     protected override ValueTask<DescribeClusterResponse?> HandleAsync(RequestContext context, DescribeClusterRequest request)
     {
-        var (host, port) = broker.AdvertisedEndpoint;
+        var (host, port) = (context.Listener.AdvertisedHost, context.Listener.AdvertisedPort);
         return new(new DescribeClusterResponse
         {
             ClusterId = broker.ClusterId,

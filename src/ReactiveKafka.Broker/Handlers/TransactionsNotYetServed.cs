@@ -4,17 +4,9 @@ using ReactiveKafka.Protocol.Messages;
 
 namespace ReactiveKafka.Broker.Handlers;
 
-// The idempotent and transactional producer APIs (keys 22, 24, 25, 26, 28). The broker decodes them but
+// The transactional producer APIs (keys 24, 25, 26, 28). The broker decodes them but
 // does not advertise them yet; a client that calls one anyway gets UNSUPPORTED_VERSION in the response
 // body, per partition where the response has partitions, instead of a dropped connection.
-
-/// <summary>InitProducerId (key 22): not served yet.</summary>
-internal sealed class InitProducerIdHandler() : RequestHandler<InitProducerIdRequest, InitProducerIdResponse>(minVersion: 0, maxVersion: 5, advertised: false)
-{
-    /// <inheritdoc />
-    protected override ValueTask<InitProducerIdResponse?> HandleAsync(RequestContext context, InitProducerIdRequest request) =>
-        new(new InitProducerIdResponse { ErrorCode = (short)ErrorCode.UnsupportedVersion, ProducerId = -1, ProducerEpoch = -1 });
-}
 
 /// <summary>AddPartitionsToTxn (key 24): not served yet.</summary>
 internal sealed class AddPartitionsToTxnHandler() : RequestHandler<AddPartitionsToTxnRequest, AddPartitionsToTxnResponse>(minVersion: 0, maxVersion: 5, advertised: false)

@@ -2,10 +2,13 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Pipelines;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using ReactiveKafka.Broker.Handlers;
+using ReactiveKafka.Broker.Security;
 using ReactiveKafka.Protocol;
 
 namespace ReactiveKafka.Broker.Network;
@@ -26,6 +29,9 @@ namespace ReactiveKafka.Broker.Network;
 /// <para>At most <see cref="MaxPipelinedRequests"/> requests are in flight per connection, which bounds memory: the
 /// read loop stops reading until the writer catches up. A frame larger than the configured maximum, or one that
 /// cannot be parsed, closes the connection.</para>
+/// <para>Security: on a TLS listener the connection first completes a TLS handshake (its principal is the client
+/// certificate's subject when one is presented); on a SASL listener the <see cref="ConnectionSession"/> admits only the
+/// SASL exchange, with Kafka's 512 KiB frame limit, until the client has logged in.</para>
 /// </remarks>
 internal sealed class ClientConnection
 {
@@ -38,11 +44,12 @@ internal sealed class ClientConnection
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _closed;
     private readonly ConnectionExpiry _expiry;
+    private readonly ConnectionSession _session;
     private readonly List<Task> _overlapping = [];
     private readonly Channel<PendingResponse> _responses = Channel.CreateBounded<PendingResponse>(
         new BoundedChannelOptions(MaxPipelinedRequests) { SingleReader = true, SingleWriter = true });
 
-    public ClientConnection(Socket socket, BrokerContext broker, long id, CancellationToken brokerStopping)
+    public ClientConnection(Socket socket, BrokerContext broker, ListenerEndpoint listener, long id, CancellationToken brokerStopping)
     {
         _socket = socket;
         _broker = broker;
@@ -51,6 +58,7 @@ internal sealed class ClientConnection
         _logger = broker.LoggerFactory.CreateLogger("ReactiveKafka.Broker.Connection");
         _closed = CancellationTokenSource.CreateLinkedTokenSource(brokerStopping);
         _expiry = new ConnectionExpiry(broker.Options);
+        _session = new ConnectionSession(listener, broker.Security, _clientHost, id);
     }
 
     /// <summary>The connection's number, for logs.</summary>
@@ -79,7 +87,14 @@ internal sealed class ClientConnection
     /// <summary>Serves the connection until the client or the broker closes it. Never throws.</summary>
     public async Task RunAsync()
     {
-        await using var stream = new NetworkStream(_socket, ownsSocket: true);
+        await using var network = new NetworkStream(_socket, ownsSocket: true);
+        await using var tls = _session.Listener.Tls is { } serverTls ? await HandshakeAsync(network, serverTls).ConfigureAwait(false) : null;
+        if (_session.Listener.Tls is not null && tls is null)
+        {
+            return;
+        }
+
+        Stream stream = tls is null ? network : tls;
         var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, leaveOpen: true));
         var writer = PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true));
 
@@ -100,6 +115,14 @@ internal sealed class ClientConnection
         catch (ProtocolException ex)
         {
             _logger.LogWarning("Closing connection {Id} from {Host}: malformed request: {Reason}", _id, _clientHost, ex.Message);
+        }
+        catch (SessionRefusedException ex)
+        {
+            _logger.LogWarning("Closing connection {Id} from {Host} (listener {Listener}): {Reason}", _id, _clientHost, _session.Listener.Name, ex.Message);
+        }
+        catch (SaslAuthenticationException)
+        {
+            // A raw-token login failed: logged by the session; Kafka closes the connection without an answer.
         }
         catch (Exception ex)
         {
@@ -169,7 +192,14 @@ internal sealed class ClientConnection
         buffer.Slice(0, 4).CopyTo(prefix);
         var size = BinaryPrimitives.ReadInt32BigEndian(prefix);
 
-        // Check the declared size before allocating anything for it (CVE-2022-34917).
+        // Check the declared size before allocating anything for it (CVE-2022-34917); before a SASL login completes
+        // the limit is Kafka's sasl.server.max.receive.size (512 KiB).
+        var limit = _session.MaxFrameSize(_broker.Options.MaxRequestSize);
+        if (size > limit && limit < _broker.Options.MaxRequestSize && size >= RequestHeaderReader.MinimumSize)
+        {
+            throw new SessionRefusedException($"Failing SASL authentication due to invalid receive size: {size} bytes before authentication, more than {limit} (BrokerSaslOptions.MaxReceiveSize)");
+        }
+
         if (size < RequestHeaderReader.MinimumSize || size > _broker.Options.MaxRequestSize)
         {
             throw new ProtocolException($"Request size {size} is outside 10..{_broker.Options.MaxRequestSize} bytes (MaxRequestSize).");
@@ -192,6 +222,13 @@ internal sealed class ClientConnection
         var handed = false;
         try
         {
+            if (_session.ExpectsRawToken)
+            {
+                handed = true;
+                await QueueRawTokenAnswerAsync(frame, frameLength, token).ConfigureAwait(false);
+                return;
+            }
+
             var reader = new ProtocolReader(frame.AsMemory(0, frameLength));
             var rawKey = reader.ReadInt16();
             var version = reader.ReadInt16();
@@ -203,6 +240,11 @@ internal sealed class ClientConnection
             }
 
             var apiKey = (ApiKey)rawKey;
+            if (_session.Refuse(apiKey) is { } refusal)
+            {
+                throw new SessionRefusedException(refusal);
+            }
+
             var served = _broker.Handlers.IsServed(apiKey, version);
             if (!served && apiKey != ApiKey.ApiVersions)
             {
@@ -214,7 +256,7 @@ internal sealed class ClientConnection
             // ApiVersionsHandler); its header is read as the newest header format.
             var flexibleHeader = served ? handler.IsFlexibleRequest(version) : version >= 3;
             RequestHeaderReader.ReadRest(ref reader, flexibleHeader, out var clientId);
-            var context = new RequestContext(apiKey, version, correlationId, clientId, _clientHost, _id, token);
+            var context = new RequestContext(apiKey, version, correlationId, clientId, _clientHost, _id, token) { Session = _session };
             ReadOnlyMemory<byte> body = frame.AsMemory(reader.Position, frameLength - reader.Position);
             if (!served)
             {
@@ -274,6 +316,62 @@ internal sealed class ClientConnection
             {
                 ArrayPool<byte>.Shared.Return(frame);
             }
+        }
+    }
+
+    // TLS first: a client that does not complete the handshake in time, or presents a certificate the broker does not
+    // trust, is closed here and never reaches the request loop.
+    private async Task<SslStream?> HandshakeAsync(NetworkStream network, ServerTls tls)
+    {
+        var ssl = new SslStream(network, leaveInnerStreamOpen: true);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_closed.Token);
+        timeout.CancelAfter(tls.HandshakeTimeout);
+        try
+        {
+            await ssl.AuthenticateAsServerAsync(tls.ServerOptions(), timeout.Token).ConfigureAwait(false);
+            if (ssl.RemoteCertificate is { } client)
+            {
+                using var certificate = X509CertificateLoader.LoadCertificate(client.GetRawCertData());
+                _session.Principal = CertificatePrincipal.Of(certificate);
+            }
+
+            _logger.LogDebug("Connection {Id} from {Host}: TLS {Protocol} established on listener {Listener}, principal {Principal}",
+                _id, _clientHost, ssl.SslProtocol, _session.Listener.Name, _session.Principal);
+            return ssl;
+        }
+        catch (Exception ex) when (ex is IOException or System.Security.Authentication.AuthenticationException or OperationCanceledException or SocketException or ObjectDisposedException)
+        {
+            _logger.LogWarning("Closing connection {Id} from {Host} (listener {Listener}): the TLS handshake failed: {Reason}",
+                _id, _clientHost, _session.Listener.Name, timeout.IsCancellationRequested && !_closed.IsCancellationRequested ? "it did not complete in time" : ex.Message);
+            await ssl.DisposeAsync().ConfigureAwait(false);
+            return null;
+        }
+    }
+
+    // After a v0 SaslHandshake the client sends bare SASL tokens, each answered with a bare size-prefixed token.
+    private async ValueTask QueueRawTokenAnswerAsync(byte[] frame, int frameLength, CancellationToken token)
+    {
+        byte[] answer;
+        try
+        {
+            answer = _session.AuthenticateRaw(frame.AsSpan(0, frameLength));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(frame);
+        }
+
+        var context = new RequestContext(ApiKey.SaslAuthenticate, 0, 0, null, _clientHost, _id, token) { Session = _session, RawSaslToken = true };
+        var pending = new PendingResponse(context, _broker.Handlers.Find((short)ApiKey.SaslAuthenticate)!, new ValueTask<IKafkaMessage?>(new RawSaslTokenAnswer(answer)), ArrayPool<byte>.Shared.Rent(1));
+        _expiry.RequestStarted();
+        try
+        {
+            await _responses.Writer.WriteAsync(pending, token).ConfigureAwait(false);
+        }
+        catch
+        {
+            ReleaseAfterFailure(pending);
+            throw;
         }
     }
 
@@ -418,7 +516,17 @@ internal sealed class ClientConnection
                     }
 
                     scratch.Reset();
-                    WriteResponse(scratch, pending, body);
+                    if (pending.Context.RawSaslToken)
+                    {
+                        var raw = ((RawSaslTokenAnswer)body).Token;
+                        scratch.WriteInt32(raw.Length);
+                        scratch.WriteRaw(raw);
+                    }
+                    else
+                    {
+                        WriteResponse(scratch, pending, body);
+                    }
+
                     if (scratch.ExternalSegments.Count == 0)
                     {
                         writer.Write(scratch.WrittenSpan);
@@ -431,6 +539,13 @@ internal sealed class ClientConnection
                 finally
                 {
                     pending.Context.ReleaseResponseResources();
+                }
+
+                if (pending.Context.CloseAfterResponse)
+                {
+                    // A failed login: the answer goes out, then the connection closes (as Kafka closes it).
+                    await writer.FlushAsync(_closed.Token).ConfigureAwait(false);
+                    return;
                 }
             }
 
@@ -507,6 +622,14 @@ internal sealed class ClientConnection
 
         body.Write(scratch, context.ApiVersion);
         scratch.PatchInt32(sizeAt, checked((int)(scratch.Length + scratch.ExternalLength - 4)));
+    }
+
+    // The answer to a raw SASL token: its bytes, written by the write loop with a size and no header.
+    private sealed class RawSaslTokenAnswer(byte[] token) : IKafkaMessage
+    {
+        public byte[] Token { get; } = token;
+
+        public void Write(ProtocolWriter writer, short version) => writer.WriteRaw(Token);
     }
 
     private readonly record struct PendingResponse(

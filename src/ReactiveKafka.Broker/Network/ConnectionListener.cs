@@ -24,20 +24,27 @@ internal sealed class ConnectionListener : IAsyncDisposable
     private ITimer? _expiryTimer;
     private Socket? _socket;
     private Task _acceptLoop = Task.CompletedTask;
-    private long _nextId;
 
-    /// <summary>Serves <paramref name="socket"/>, already bound and listening (see <see cref="ListenSocket"/>); takes it over.</summary>
-    public ConnectionListener(BrokerContext broker, Socket socket)
+    /// <summary>
+    /// Serves <paramref name="socket"/>, already bound and listening (see <see cref="ListenSocket"/>), as
+    /// <paramref name="endpoint"/>; takes it over. The connection limits are shared by every listener through
+    /// <paramref name="quotas"/>.
+    /// </summary>
+    public ConnectionListener(BrokerContext broker, ListenerEndpoint endpoint, Socket socket, ConnectionQuotas quotas)
     {
         _broker = broker;
         _logger = broker.LoggerFactory.CreateLogger("ReactiveKafka.Broker.Listener");
-        _quotas = new ConnectionQuotas(broker.Options);
+        _quotas = quotas;
         _socket = socket;
-        BoundEndPoint = (IPEndPoint)socket.LocalEndPoint!;
+        Endpoint = endpoint;
+        endpoint.BoundEndPoint = (IPEndPoint)socket.LocalEndPoint!;
     }
 
+    /// <summary>The listener's name, protocol and addresses.</summary>
+    public ListenerEndpoint Endpoint { get; }
+
     /// <summary>The address actually bound (with the chosen port when port 0 was asked).</summary>
-    public IPEndPoint BoundEndPoint { get; private set; }
+    public IPEndPoint BoundEndPoint => Endpoint.BoundEndPoint;
 
     /// <summary>The number of open client connections.</summary>
     public int ConnectionCount => _connections.Count;
@@ -126,7 +133,7 @@ internal sealed class ConnectionListener : IAsyncDisposable
 
             try
             {
-                if (_connections.Count >= _broker.Options.MaxConnections)
+                if (_broker.ConnectionCount >= _broker.Options.MaxConnections)
                 {
                     _logger.LogWarning("Refusing a connection from {Remote}: MaxConnections ({Max}) reached", client.RemoteEndPoint, _broker.Options.MaxConnections);
                     client.Dispose();
@@ -146,7 +153,7 @@ internal sealed class ConnectionListener : IAsyncDisposable
                 try
                 {
                     client.NoDelay = true;
-                    connection = new ClientConnection(client, _broker, Interlocked.Increment(ref _nextId), _stopping.Token);
+                    connection = new ClientConnection(client, _broker, Endpoint, _broker.NextConnectionId(), _stopping.Token);
                 }
                 catch
                 {

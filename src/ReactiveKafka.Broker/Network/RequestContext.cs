@@ -1,3 +1,4 @@
+using ReactiveKafka.Broker.Security;
 using ReactiveKafka.Protocol;
 
 namespace ReactiveKafka.Broker.Network;
@@ -24,6 +25,21 @@ internal sealed record RequestContext(
     /// then answered at version 0 with UNSUPPORTED_VERSION and the supported ranges.
     /// </summary>
     public bool UnsupportedVersionRequested { get; init; }
+
+    /// <summary>The connection's listener and principal (and its SASL state).</summary>
+    public required ConnectionSession Session { get; init; }
+
+    /// <summary>The listener the request came in on.</summary>
+    public ListenerEndpoint Listener => Session.Listener;
+
+    /// <summary>The connection's principal, e.g. <c>User:alice</c> or <c>User:ANONYMOUS</c>.</summary>
+    public string Principal => Session.Principal;
+
+    /// <summary>Set by a handler whose response must be the connection's last (a failed login, as Kafka closes it then).</summary>
+    public bool CloseAfterResponse { get; set; }
+
+    /// <summary>Set for the answer to a raw SASL token (after a v0 handshake): written with its size only, no header.</summary>
+    public bool RawSaslToken { get; init; }
 
     private List<IDisposable>? _afterResponse;
 

@@ -33,6 +33,12 @@ internal sealed record LogConfig
     /// <summary><c>retention.bytes</c>: delete oldest segments while the log is larger; -1 means no limit.</summary>
     public long RetentionBytes { get; init; } = -1;
 
+    /// <summary>
+    /// Kafka's broker setting <c>producer.id.expiration.ms</c> (1 day): a producer id idle that long (by its last batch's
+    /// timestamp) without an ongoing transaction is forgotten by the partition, which then accepts any sequence from it.
+    /// </summary>
+    public long ProducerIdExpirationMs { get; init; } = TimeSpan.FromDays(1).Ticks / TimeSpan.TicksPerMillisecond;
+
     /// <summary><c>max.message.bytes</c>: the largest record batch accepted.</summary>
     public int MaxMessageBytes { get; init; } = DefaultMaxMessageBytes;
 

@@ -34,6 +34,7 @@ internal sealed partial class LogSegment
         var stem = Path.Combine(directory, FileStem(baseOffset));
         File.Delete(stem + IndexExtension + CleanedSuffix);
         File.Delete(stem + TimeIndexExtension + CleanedSuffix);
+        File.Delete(stem + TxnIndexExtension + CleanedSuffix);
         var handle = File.OpenHandle(stem + LogExtension + CleanedSuffix, FileMode.Create, FileAccess.ReadWrite, FileShare.Read | FileShare.Delete);
         return new LogSegment(directory, baseOffset, handle, 0, indexIntervalBytes, CleanedSuffix);
     }
@@ -46,9 +47,10 @@ internal sealed partial class LogSegment
     /// </summary>
     public void RenameTo(string suffix)
     {
-        var (log, index, timeIndex) = (LogPath, IndexPath, TimeIndexPath);
+        var (log, index, timeIndex, txnIndex) = (LogPath, IndexPath, TimeIndexPath, TxnIndexPath);
         MoveIfExists(index, _stem + IndexExtension + suffix);
         MoveIfExists(timeIndex, _stem + TimeIndexExtension + suffix);
+        MoveIfExists(txnIndex, _stem + TxnIndexExtension + suffix);
         File.Move(log, _stem + LogExtension + suffix, overwrite: true);
         SetPaths(suffix);
     }
@@ -68,6 +70,7 @@ internal sealed partial class LogSegment
         LogPath = _stem + LogExtension + suffix;
         IndexPath = _stem + IndexExtension + suffix;
         TimeIndexPath = _stem + TimeIndexExtension + suffix;
+        TxnIndexPath = _stem + TxnIndexExtension + suffix;
         Suffix = suffix;
     }
 }

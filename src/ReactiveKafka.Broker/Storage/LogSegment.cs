@@ -12,7 +12,7 @@ namespace ReactiveKafka.Broker.Storage;
 /// <para>On disk, in the partition directory: <c>&lt;base offset, 20 digits zero-padded&gt;.log</c>
 /// holding batches back to back exactly as on the wire; <c>.index</c> and <c>.timeindex</c> with the
 /// same stem. The base offset is the first offset the segment may hold.</para>
-/// <para>Thread-safety: one writer at a time (<see cref="Append"/>, <see cref="TruncateTo"/>,
+/// <para>Thread-safety: one writer at a time (<see cref="Append(ReadOnlySpan{byte}, long)"/>, <see cref="TruncateTo"/>,
 /// index flushes — the owning <see cref="PartitionLog"/> serializes them) and any number of
 /// concurrent readers. The writer writes the bytes, then publishes <see cref="Size"/> and
 /// <see cref="NextOffset"/> with volatile stores, so readers only ever see whole batches.
@@ -31,10 +31,14 @@ internal sealed partial class LogSegment
     /// <summary>The file name extension of the time index.</summary>
     public const string TimeIndexExtension = ".timeindex";
 
+    /// <summary>The file name extension of the aborted-transaction index.</summary>
+    public const string TxnIndexExtension = ".txnindex";
+
     private readonly SafeFileHandle _handle;
     private readonly string _stem;
     private OffsetIndex _index = OffsetIndex.CreateEmpty();
     private TimeIndex _timeIndex = TimeIndex.CreateEmpty();
+    private TransactionIndex _txnIndex = new();
     private long _size;
     private long _nextOffset;
     private long _maxTimestamp = -1;
@@ -67,6 +71,12 @@ internal sealed partial class LogSegment
 
     /// <summary>Path of the <c>.timeindex</c> file.</summary>
     public string TimeIndexPath { get; private set; } = "";
+
+    /// <summary>Path of the <c>.txnindex</c> file (aborted transactions; absent while there are none).</summary>
+    public string TxnIndexPath { get; private set; } = "";
+
+    /// <summary>The aborted transactions whose ABORT marker is in this segment, in offset order.</summary>
+    public IReadOnlyList<AbortedTxn> AbortedTransactions => _txnIndex.Entries;
 
     /// <summary>Bytes of whole batches in the log file.</summary>
     public long Size => Volatile.Read(ref _size);
@@ -108,6 +118,7 @@ internal sealed partial class LogSegment
         File.Delete(stem + IndexExtension);
         File.Delete(stem + TimeIndexExtension);
         File.Delete(stem + DamagedRangeFile.Extension);
+        File.Delete(stem + TxnIndexExtension);
         var handle = File.OpenHandle(stem + LogExtension, FileMode.Create, FileAccess.ReadWrite, FileShare.Read | FileShare.Delete);
         return new LogSegment(directory, baseOffset, handle, 0, indexIntervalBytes);
     }
@@ -120,7 +131,9 @@ internal sealed partial class LogSegment
     {
         var path = Path.Combine(directory, FileStem(baseOffset) + LogExtension);
         var handle = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read | FileShare.Delete);
-        return new LogSegment(directory, baseOffset, handle, RandomAccess.GetLength(handle), indexIntervalBytes);
+        var segment = new LogSegment(directory, baseOffset, handle, RandomAccess.GetLength(handle), indexIntervalBytes);
+        segment._txnIndex = TransactionIndex.Load(segment.TxnIndexPath);
+        return segment;
     }
 
     /// <summary>
@@ -149,6 +162,41 @@ internal sealed partial class LogSegment
         Volatile.Write(ref _nextOffset, next);
         Volatile.Write(ref _size, position + batches.Length);
     }
+
+    /// <summary>
+    /// Appends produced batches whose base offsets were assigned from <paramref name="baseOffset"/> on (writer only),
+    /// indexing them from the headers the validation walk read (<paramref name="logAppendTimeMs"/>, when set, is the
+    /// max timestamp the log-append-time stamp wrote into each).
+    /// </summary>
+    public void Append(ReadOnlySpan<byte> data, IReadOnlyList<ProducedBatch> batches, long baseOffset, long? logAppendTimeMs, long nowMs)
+    {
+        var position = _size;
+        RandomAccess.Write(_handle, data, position);
+        var next = baseOffset;
+        foreach (var batch in batches)
+        {
+            var header = batch.Header with { BaseOffset = next, MaxTimestamp = logAppendTimeMs ?? batch.Header.MaxTimestamp };
+            TrackBatch(position + batch.Position, header);
+            next = header.LastOffset + 1;
+        }
+
+        if (RollingTimestampMs < 0)
+        {
+            RollingTimestampMs = nowMs;
+        }
+
+        Volatile.Write(ref _nextOffset, next);
+        Volatile.Write(ref _size, position + data.Length);
+    }
+
+    /// <summary>Indexes an aborted transaction whose marker is in this segment (writer only); one already indexed is skipped.</summary>
+    public void AppendAbortedTransaction(in AbortedTxn entry) => _txnIndex.Append(TxnIndexPath, entry);
+
+    /// <summary>Adds the aborted transactions indexed here that overlap [<paramref name="from"/>, <paramref name="upperExclusive"/>).</summary>
+    public void CollectAbortedTransactions(long from, long upperExclusive, List<AbortedTxn> into) => _txnIndex.Collect(from, upperExclusive, into);
+
+    /// <summary>Drops the aborted transactions whose marker is at or after <paramref name="offset"/> (recovery: a replay re-adds them).</summary>
+    public void TruncateAbortedTransactionsFrom(long offset) => _txnIndex.TruncateFrom(TxnIndexPath, offset);
 
     /// <summary>Reads bytes at a file position; returns how many were read (fewer at the end).</summary>
     public int Read(long position, Span<byte> destination)
@@ -333,6 +381,7 @@ internal sealed partial class LogSegment
     {
         _index.Flush(IndexPath, fsync);
         _timeIndex.Flush(TimeIndexPath, fsync);
+        _txnIndex.Flush(TxnIndexPath, fsync);
     }
 
     /// <summary>Takes a reader reference; false when the segment is already closed or deleted.</summary>
@@ -367,6 +416,7 @@ internal sealed partial class LogSegment
             File.Delete(LogPath);
             File.Delete(IndexPath);
             File.Delete(TimeIndexPath);
+            File.Delete(TxnIndexPath);
             File.Delete(DamagedPath);
         }
     }

@@ -178,6 +178,7 @@ internal sealed partial class PartitionLog : IAsyncDisposable
         log._durableOffset = end;
         log._durablePoint = new RecoveryPoint(segments[^1].BaseOffset, segments[^1].Size, end);
         log._logStartOffset = Math.Clamp(startCheckpoint?[0] ?? 0, segments[0].BaseOffset, end);
+        log.LoadProducerState(time.GetUtcNow().ToUnixTimeMilliseconds());
         log.StartFlushing(config);
         logger.LogDebug("Opened {Directory}: {Segments} segments, offsets [{Start}, {End})",
             directory, segments.Count, log._logStartOffset, end);
@@ -288,6 +289,7 @@ internal sealed partial class PartitionLog : IAsyncDisposable
                 {
                     FlushAllLocked();
                     WriteRecoveryCheckpointLocked();
+                    TakeProducerSnapshotLocked(_logEndOffset, always: _logEndOffset > _logStartOffset);
                 }
                 catch (IOException e)
                 {

@@ -137,6 +137,7 @@ internal sealed partial class TopicStore : IAsyncDisposable
                     try
                     {
                         deleted += log.ApplyRetention(now);
+                        log.ExpireProducers(now);
                         log.CheckpointRecoveryPoint();
                     }
                     catch (Exception e) when (e is IOException or UnauthorizedAccessException or ObjectDisposedException)

@@ -71,6 +71,17 @@ public sealed class KafkaTestFaults
     /// <param name="count">How many requests; at least 1.</param>
     public void CloseConnectionOnNext(KafkaApi api, int count = 1) => _faults().CloseConnectionOnNext((WireApiKey)api, count);
 
+    /// <summary>
+    /// Serves the next <paramref name="count"/> requests of <paramref name="api"/> and then closes their connection
+    /// instead of answering: a produce is appended but never acknowledged, so the client retries it (an idempotent
+    /// producer's retry is then answered with the original offsets).
+    /// </summary>
+    /// <param name="api">The request kind.</param>
+    /// <param name="count">How many requests; at least 1.</param>
+    /// <param name="topic">Only requests naming this topic count; null for any.</param>
+    public void CloseConnectionAfterNext(KafkaApi api, int count = 1, string? topic = null) =>
+        _faults().CloseConnectionAfterNext((WireApiKey)api, count, topic);
+
     /// <summary>Closes every open client connection now; returns how many were closed. Clients reconnect.</summary>
     public int CloseConnections() => _faults().CloseConnections();
 

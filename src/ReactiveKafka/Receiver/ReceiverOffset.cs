@@ -1,5 +1,7 @@
 using System.ComponentModel;
+using System.Diagnostics;
 using Confluent.Kafka;
+using ReactiveKafka.Diagnostics;
 using ReactiveKafka.Receiver.Internal;
 
 namespace ReactiveKafka;
@@ -29,6 +31,7 @@ public sealed class ReceiverOffset
 {
     private readonly PartitionState? _partition;
     private int _acknowledged;
+    private Activity? _activity;
 
     internal ReceiverOffset(PartitionState? partition, TopicPartitionOffset topicPartitionOffset)
     {
@@ -55,6 +58,21 @@ public sealed class ReceiverOffset
 
     internal PartitionState? Partition => _partition;
 
+    /// <summary>The record's process span (tracing on), ended by the first acknowledgement.</summary>
+    internal Activity? Activity
+    {
+        get => Volatile.Read(ref _activity);
+        set => _activity = value;
+    }
+
+    private void EndActivity()
+    {
+        if (_activity is not null && Interlocked.Exchange(ref _activity, null) is { } activity)
+        {
+            KafkaTracing.Stop(activity);
+        }
+    }
+
     /// <summary>
     /// Marks the record processed. Its offset is committed with the next periodic or batch commit once every earlier
     /// record of its partition is acknowledged too. Idempotent; cheap (queued for the consumer loop).
@@ -65,6 +83,8 @@ public sealed class ReceiverOffset
         {
             return;
         }
+
+        EndActivity();
 
         if (partition.IsRevoked)
         {
@@ -102,6 +122,7 @@ public sealed class ReceiverOffset
 
         var completion = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Interlocked.Exchange(ref _acknowledged, 1);
+        EndActivity();
         _partition.Loop.CommitRequested(this, completion);
         return cancellationToken.CanBeCanceled ? completion.Task.WaitAsync(cancellationToken) : completion.Task;
     }

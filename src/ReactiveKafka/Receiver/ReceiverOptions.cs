@@ -1,6 +1,9 @@
 using System.Collections.ObjectModel;
 using System.Reactive.Concurrency;
+using System.Runtime.CompilerServices;
 using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using ReactiveKafka.Receiver.Internal;
 
 namespace ReactiveKafka;
@@ -38,7 +41,7 @@ namespace ReactiveKafka;
 /// </remarks>
 /// <typeparam name="TKey">The record key type.</typeparam>
 /// <typeparam name="TValue">The record value type.</typeparam>
-public sealed record ReceiverOptions<TKey, TValue>
+public sealed partial record ReceiverOptions<TKey, TValue>
 {
     /// <summary>The default of <see cref="BufferSize"/>: 4096 records.</summary>
     public const int DefaultBufferSize = 4096;
@@ -59,6 +62,7 @@ public sealed record ReceiverOptions<TKey, TValue>
     /// <param name="keyDeserializer">The key deserializer; null picks Confluent's built-in one for <typeparamref name="TKey"/>.</param>
     /// <param name="valueDeserializer">The value deserializer; null picks Confluent's built-in one for <typeparamref name="TValue"/>.</param>
     /// <exception cref="ArgumentException">A property is invalid, or a deserializer is missing for a type without a built-in one.</exception>
+    [OverloadResolutionPriority(1)] // (config) and (config, null, null) pick the synchronous deserializers
     public ReceiverOptions(ConsumerConfig consumerConfig, IDeserializer<TKey>? keyDeserializer = null, IDeserializer<TValue>? valueDeserializer = null)
         : this((IEnumerable<KeyValuePair<string, string>>)(consumerConfig ?? throw new ArgumentNullException(nameof(consumerConfig))), keyDeserializer, valueDeserializer)
     {
@@ -69,6 +73,7 @@ public sealed record ReceiverOptions<TKey, TValue>
     /// <param name="keyDeserializer">The key deserializer; null picks Confluent's built-in one for <typeparamref name="TKey"/>.</param>
     /// <param name="valueDeserializer">The value deserializer; null picks Confluent's built-in one for <typeparamref name="TValue"/>.</param>
     /// <exception cref="ArgumentException">A property is invalid, or a deserializer is missing for a type without a built-in one.</exception>
+    [OverloadResolutionPriority(1)]
     public ReceiverOptions(IEnumerable<KeyValuePair<string, string>> consumerProperties, IDeserializer<TKey>? keyDeserializer = null, IDeserializer<TValue>? valueDeserializer = null)
     {
         ConsumerProperties = Copy(consumerProperties);
@@ -90,22 +95,32 @@ public sealed record ReceiverOptions<TKey, TValue>
 
     /// <summary>
     /// Deserializes record keys. A deserializer exception ends the sequence with a <see cref="ConsumeException"/> whose
-    /// message names the topic, partition and offset.
+    /// message names the topic, partition and offset. Setting it clears <see cref="AsyncKeyDeserializer"/>; while that
+    /// is set, this is its synchronous view, which the receiver uses.
     /// </summary>
     public IDeserializer<TKey> KeyDeserializer
     {
         get;
-        init => field = value ?? throw new ArgumentNullException(nameof(KeyDeserializer), "ReceiverOptions.KeyDeserializer must not be null.");
+        init
+        {
+            field = value ?? throw new ArgumentNullException(nameof(KeyDeserializer), "ReceiverOptions.KeyDeserializer must not be null.");
+            _asyncKeyDeserializer = null;
+        }
     }
 
     /// <summary>
     /// Deserializes record values. A deserializer exception ends the sequence with a <see cref="ConsumeException"/> whose
-    /// message names the topic, partition and offset.
+    /// message names the topic, partition and offset. Setting it clears <see cref="AsyncValueDeserializer"/>; while that
+    /// is set, this is its synchronous view, which the receiver uses.
     /// </summary>
     public IDeserializer<TValue> ValueDeserializer
     {
         get;
-        init => field = value ?? throw new ArgumentNullException(nameof(ValueDeserializer), "ReceiverOptions.ValueDeserializer must not be null.");
+        init
+        {
+            field = value ?? throw new ArgumentNullException(nameof(ValueDeserializer), "ReceiverOptions.ValueDeserializer must not be null.");
+            _asyncValueDeserializer = null;
+        }
     }
 
     /// <summary>Subscribes (group-managed assignment) to these topics. Exactly one of Topics, TopicPattern and Assignment is set.</summary>
@@ -294,6 +309,17 @@ public sealed record ReceiverOptions<TKey, TValue>
         get;
         init => field = value ?? throw new ArgumentNullException(nameof(Scheduler), "ReceiverOptions.Scheduler must not be null.");
     } = DefaultScheduler.Instance;
+
+    /// <summary>
+    /// Where the receiver's events (assignments, revocations, commit failures, pauses) and librdkafka's log lines and
+    /// error events go (categories in <see cref="KafkaDiagnostics"/>). Default <see cref="NullLoggerFactory.Instance"/>:
+    /// nothing is written anywhere, in particular nothing raw on stderr (librdkafka's default).
+    /// </summary>
+    public ILoggerFactory LoggerFactory
+    {
+        get;
+        init => field = value ?? throw new ArgumentNullException(nameof(LoggerFactory), "ReceiverOptions.LoggerFactory must not be null (leave it unset for none).");
+    } = NullLoggerFactory.Instance;
 
     /// <summary>Checks the rules between options; called by <see cref="KafkaReceiver.Create{TKey, TValue}"/>.</summary>
     internal void Validate()

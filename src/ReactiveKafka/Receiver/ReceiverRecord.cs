@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Confluent.Kafka;
 
 namespace ReactiveKafka;
@@ -24,6 +25,15 @@ public sealed class ReceiverRecord<TKey, TValue>
     /// <c>record.Offset.Acknowledge()</c> (or <see cref="ReceiverOffset.CommitAsync"/>) says the record is processed.
     /// </summary>
     public ReceiverOffset Offset { get; }
+
+    /// <summary>
+    /// The record's process span (a consumer span of the <see cref="KafkaDiagnostics.ActivitySourceName"/> source, parented
+    /// on the producer's span found in the record's <c>traceparent</c> header), or null while nobody listens to that
+    /// source (and with <c>ReceiveAtMostOnce</c>, whose records are never acknowledged). It starts when the record is taken from the consumer and ends when it is acknowledged. The observable
+    /// APIs make it <see cref="Activity.Current"/> while the subscriber's <c>OnNext</c> runs; with
+    /// <c>ReceiveAsync</c>, start child spans from it explicitly (<c>source.StartActivity(name, kind, record.Activity?.Context ?? default)</c>).
+    /// </summary>
+    public Activity? Activity => Offset.Activity;
 
     /// <summary>The record's topic.</summary>
     public string Topic => ConsumeResult.Topic;

@@ -23,6 +23,14 @@ namespace ReactiveKafka;
 /// Acknowledgements dropped since the receiver was created because their record's partition was no longer owned
 /// (revoked, lost, or the subscription had ended): each such record is delivered again to the partition's next reader.
 /// </param>
+/// <param name="Lag">
+/// Records between the next record the running subscription takes and the high watermark, summed over its assigned
+/// partitions (sampled about once a second from the consumer's cached watermarks); -1 while unknown.
+/// </param>
+/// <param name="BackpressurePause">
+/// How long the running subscription's assignment has been paused for backpressure (its bounds reached for more than a
+/// moment), or zero while it is not.
+/// </param>
 public readonly record struct ReceiverStatistics(
     long Buffered,
     int Unacknowledged,
@@ -30,4 +38,6 @@ public readonly record struct ReceiverStatistics(
     int AssignedPartitions,
     int PausedPartitions,
     long PartitionsLost,
-    long AcknowledgementsDropped);
+    long AcknowledgementsDropped,
+    long Lag = -1,
+    TimeSpan BackpressurePause = default);

@@ -144,6 +144,11 @@ public sealed class KafkaSender<TKey, TValue> : IAsyncDisposable, IDisposable
         _core.ThrowIfDisposed();
         var completion = new SingleSendCompletion<TKey, TValue, TCorrelation>(_core);
         _core.Admitted();
+        if (Options.HasAsyncSerializer)
+        {
+            return SerializeThenSendAsync(record, completion, cancellationToken);
+        }
+
         var entry = _core.Prepare(record, completion, out var message);
         if (!_core.TryProduce(entry, message))
         {
@@ -204,6 +209,17 @@ public sealed class KafkaSender<TKey, TValue> : IAsyncDisposable, IDisposable
     {
         var result = await completion.WaitAsync(cancellationToken).ConfigureAwait(false);
         return result.Exception is { } error && Options.StopOnError ? throw error : result;
+    }
+
+    private async Task<SenderResult<TCorrelation>> SerializeThenSendAsync<TCorrelation>(
+        SenderRecord<TKey, TValue, TCorrelation> record,
+        SingleSendCompletion<TKey, TValue, TCorrelation> completion,
+        CancellationToken cancellationToken)
+    {
+        var (entry, message) = await _core.PrepareAsync(record, completion).ConfigureAwait(false);
+        return _core.TryProduce(entry, message)
+            ? await AwaitAsync(completion.Task, cancellationToken).ConfigureAwait(false)
+            : await RetryThenAwaitAsync(entry, message, completion, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<SenderResult<TCorrelation>> RetryThenAwaitAsync<TCorrelation>(

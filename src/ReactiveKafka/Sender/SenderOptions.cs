@@ -1,6 +1,9 @@
 using System.Collections.ObjectModel;
 using System.Reactive.Concurrency;
+using System.Runtime.CompilerServices;
 using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using ReactiveKafka.Sender.Internal;
 
 namespace ReactiveKafka;
@@ -24,7 +27,7 @@ namespace ReactiveKafka;
 /// </remarks>
 /// <typeparam name="TKey">The record key type.</typeparam>
 /// <typeparam name="TValue">The record value type.</typeparam>
-public sealed record SenderOptions<TKey, TValue>
+public sealed partial record SenderOptions<TKey, TValue>
 {
     /// <summary>
     /// The default of <see cref="MaxInFlight"/>: 8192 records. A stream's throughput is at most about
@@ -42,6 +45,7 @@ public sealed record SenderOptions<TKey, TValue>
     /// <param name="keySerializer">The key serializer; null picks Confluent's built-in one for <typeparamref name="TKey"/>.</param>
     /// <param name="valueSerializer">The value serializer; null picks Confluent's built-in one for <typeparamref name="TValue"/>.</param>
     /// <exception cref="ArgumentException">A property is invalid, or a serializer is missing for a type without a built-in one.</exception>
+    [OverloadResolutionPriority(1)] // (config) and (config, null, null) pick the synchronous serializers
     public SenderOptions(ProducerConfig producerConfig, ISerializer<TKey>? keySerializer = null, ISerializer<TValue>? valueSerializer = null)
         : this((IEnumerable<KeyValuePair<string, string>>)(producerConfig ?? throw new ArgumentNullException(nameof(producerConfig))), keySerializer, valueSerializer)
     {
@@ -52,6 +56,7 @@ public sealed record SenderOptions<TKey, TValue>
     /// <param name="keySerializer">The key serializer; null picks Confluent's built-in one for <typeparamref name="TKey"/>.</param>
     /// <param name="valueSerializer">The value serializer; null picks Confluent's built-in one for <typeparamref name="TValue"/>.</param>
     /// <exception cref="ArgumentException">A property is invalid, or a serializer is missing for a type without a built-in one.</exception>
+    [OverloadResolutionPriority(1)]
     public SenderOptions(IEnumerable<KeyValuePair<string, string>> producerProperties, ISerializer<TKey>? keySerializer = null, ISerializer<TValue>? valueSerializer = null)
     {
         ProducerProperties = Copy(producerProperties);
@@ -71,18 +76,32 @@ public sealed record SenderOptions<TKey, TValue>
         init => field = Copy(value);
     }
 
-    /// <summary>Serializes record keys. A serializer exception becomes that record's failure.</summary>
+    /// <summary>
+    /// Serializes record keys. A serializer exception becomes that record's failure. Setting it clears
+    /// <see cref="AsyncKeySerializer"/>; while that is set, this is its synchronous view (used by <c>DoOnProducer</c>).
+    /// </summary>
     public ISerializer<TKey> KeySerializer
     {
         get;
-        init => field = value ?? throw new ArgumentNullException(nameof(KeySerializer), "SenderOptions.KeySerializer must not be null.");
+        init
+        {
+            field = value ?? throw new ArgumentNullException(nameof(KeySerializer), "SenderOptions.KeySerializer must not be null.");
+            _asyncKeySerializer = null;
+        }
     }
 
-    /// <summary>Serializes record values. A serializer exception becomes that record's failure.</summary>
+    /// <summary>
+    /// Serializes record values. A serializer exception becomes that record's failure. Setting it clears
+    /// <see cref="AsyncValueSerializer"/>; while that is set, this is its synchronous view (used by <c>DoOnProducer</c>).
+    /// </summary>
     public ISerializer<TValue> ValueSerializer
     {
         get;
-        init => field = value ?? throw new ArgumentNullException(nameof(ValueSerializer), "SenderOptions.ValueSerializer must not be null.");
+        init
+        {
+            field = value ?? throw new ArgumentNullException(nameof(ValueSerializer), "SenderOptions.ValueSerializer must not be null.");
+            _asyncValueSerializer = null;
+        }
     }
 
     /// <summary>
@@ -130,6 +149,17 @@ public sealed record SenderOptions<TKey, TValue>
         get;
         init => field = value ?? throw new ArgumentNullException(nameof(Scheduler), "SenderOptions.Scheduler must not be null.");
     } = DefaultScheduler.Instance;
+
+    /// <summary>
+    /// Where the sender's events and librdkafka's log lines and error events go (categories in
+    /// <see cref="KafkaDiagnostics"/>). Default <see cref="NullLoggerFactory.Instance"/>: nothing is written anywhere, in
+    /// particular nothing raw on stderr (librdkafka's default).
+    /// </summary>
+    public ILoggerFactory LoggerFactory
+    {
+        get;
+        init => field = value ?? throw new ArgumentNullException(nameof(LoggerFactory), "SenderOptions.LoggerFactory must not be null (leave it unset for none).");
+    } = NullLoggerFactory.Instance;
 
     private static ReadOnlyDictionary<string, string> Copy(IEnumerable<KeyValuePair<string, string>> properties)
     {

@@ -85,5 +85,44 @@ internal sealed class RawKafkaConnection : IDisposable
         return TResponse.Read(ref reader, version);
     }
 
+    /// <summary>Sends bytes as they are (a bare SASL token after a v0 handshake, or a frame no client would send).</summary>
+    public async Task SendRawAsync(byte[] bytes, CancellationToken cancellationToken) => await _stream.WriteAsync(bytes, cancellationToken);
+
+    /// <summary>Reads one size-prefixed bare frame (a raw SASL token's answer).</summary>
+    public async Task<byte[]> ReceiveRawAsync(CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(ReadTimeout);
+        var size = new byte[4];
+        await _stream.ReadExactlyAsync(size, timeout.Token);
+        var body = new byte[BinaryPrimitives.ReadInt32BigEndian(size)];
+        await _stream.ReadExactlyAsync(body, timeout.Token);
+        return body;
+    }
+
+    /// <summary>Whether the broker closes the connection (a read ends or fails) within <paramref name="within"/>; responses before the close are skipped.</summary>
+    public async Task<bool> ClosedByBrokerAsync(TimeSpan within, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(within);
+        var buffer = new byte[64 * 1024];
+        try
+        {
+            while (await _stream.ReadAsync(buffer, timeout.Token) > 0)
+            {
+            }
+
+            return true;
+        }
+        catch (IOException)
+        {
+            return true;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
     public void Dispose() => _client.Dispose();
 }

@@ -183,6 +183,14 @@ internal sealed class Cleaner(CleanerOptions options, IoThrottle throttle, ILogg
             }
 
             Write(cleaned, output, nowMs, stats, cancellationToken);
+
+            // The cleaner keeps every transactional batch and marker (for now), so the aborted transactions of the group
+            // stay exactly as indexed.
+            foreach (var aborted in group.SelectMany(s => s.AbortedTransactions))
+            {
+                cleaned.AppendAbortedTransaction(aborted);
+            }
+
             cleaned.FlushToDisk();
             cleaned.FlushIndexes(fsync: true);
         }

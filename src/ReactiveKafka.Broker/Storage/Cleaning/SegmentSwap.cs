@@ -81,7 +81,7 @@ internal static class SegmentSwap
             }
 
             var stem = Path.Combine(directory, LogSegment.FileStem(baseOffset));
-            foreach (var extension in (string[])[LogSegment.IndexExtension, LogSegment.TimeIndexExtension, LogSegment.LogExtension])
+            foreach (var extension in (string[])[LogSegment.IndexExtension, LogSegment.TimeIndexExtension, LogSegment.TxnIndexExtension, LogSegment.LogExtension])
             {
                 if (File.Exists(stem + extension + LogSegment.SwapSuffix))
                 {
@@ -96,7 +96,9 @@ internal static class SegmentSwap
 
         foreach (var file in System.IO.Directory.EnumerateFiles(directory, "*" + LogSegment.SwapSuffix).ToList())
         {
-            File.Delete(file); // An index whose cleaned log never became swappable, or already went live: rebuilt from the log.
+            // An index whose cleaned log never became swappable, or already went live: rebuilt from the log (an aborted
+            // transaction index by the producer state replay, from the latest snapshot before it).
+            File.Delete(file);
             changed++;
         }
 
@@ -113,6 +115,7 @@ internal static class SegmentSwap
         var stem = Path.Combine(directory, LogSegment.FileStem(baseOffset));
         File.Delete(stem + LogSegment.IndexExtension + suffix);
         File.Delete(stem + LogSegment.TimeIndexExtension + suffix);
+        File.Delete(stem + LogSegment.TxnIndexExtension + suffix);
         File.Delete(stem + LogSegment.LogExtension + suffix);
     }
 

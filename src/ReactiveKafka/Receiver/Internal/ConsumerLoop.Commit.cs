@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using ReactiveKafka.Diagnostics;
 
 namespace ReactiveKafka.Receiver.Internal;
 
@@ -117,13 +118,16 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
         LastCommitError = error;
         if (!retry)
         {
+            ReceiverLog.CommitFailedWithoutRetry(_logger, _group, error.Code, error.Reason);
             return;
         }
 
         if (CommitErrors.IsRetriable(error) && ++_commitAttempts < _options.MaxCommitAttempts)
         {
+            ReceiverLog.CommitRetry(_logger, _group, _commitAttempts, error.Code, error.Reason);
             _retryDue = After(_options.CommitRetryInterval);
             _reasons |= PauseReasons.CommitRetry;
+            PauseReasonChanged(PauseReasons.CommitRetry, started: true);
             _commitRequested = true;
             return;
         }
@@ -135,11 +139,24 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
     {
         _commitAttempts = 0;
         _retryDue = 0;
+        PauseReasonChanged(PauseReasons.CommitRetry, started: false);
         _reasons &= ~PauseReasons.CommitRetry;
     }
 
     /// <summary>Commits <paramref name="offsets"/>; records what succeeded; returns the first error, or null.</summary>
     private Error? Commit(List<TopicPartitionOffset> offsets)
+    {
+        var started = KafkaMetrics.OperationDuration.Enabled ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
+        var error = CommitAndRecord(offsets);
+        if (started != 0)
+        {
+            RecordCommitDuration(started, error);
+        }
+
+        return error;
+    }
+
+    private Error? CommitAndRecord(List<TopicPartitionOffset> offsets)
     {
         IEnumerable<TopicPartitionOffsetError> results;
         try
@@ -181,11 +198,20 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
         return first;
     }
 
-    private static void Committed(PartitionState partition, long offset)
+    private void Committed(PartitionState partition, long offset)
     {
         if (offset <= partition.Committed)
         {
             return;
+        }
+
+        if (KafkaMetrics.CommittedMessages.Enabled)
+        {
+            var from = partition.Committed >= 0 ? partition.Committed : partition.FirstReceived;
+            if (from >= 0 && offset > from)
+            {
+                KafkaMetrics.CommittedMessages.Add(offset - from, PartitionTags("commit", partition));
+            }
         }
 
         partition.Committed = offset;
@@ -257,6 +283,7 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
         {
             _retryDue = After(_options.CommitRetryInterval);
             _reasons |= PauseReasons.CommitRetry;
+            PauseReasonChanged(PauseReasons.CommitRetry, started: true);
             return;
         }
 

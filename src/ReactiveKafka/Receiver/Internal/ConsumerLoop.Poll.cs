@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using ReactiveKafka.Diagnostics;
 
 namespace ReactiveKafka.Receiver.Internal;
 
@@ -71,12 +72,20 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
         else if (_reached == ReachedBounds.None && _holding)
         {
             _holding = false;
+            if ((_reasons & PauseReasons.Backpressure) != 0)
+            {
+                ReceiverLog.BackpressureResumed(_logger, _group, System.Diagnostics.Stopwatch.GetElapsedTime(_holdingSince).TotalSeconds);
+                PauseReasonChanged(PauseReasons.Backpressure, started: false);
+            }
+
             _reasons &= ~PauseReasons.Backpressure;
         }
 
-        if (_holding && Now - _holdingSince >= _holdBeforePauseTicks)
+        if (_holding && (_reasons & PauseReasons.Backpressure) == 0 && Now - _holdingSince >= _holdBeforePauseTicks)
         {
             _reasons |= PauseReasons.Backpressure;
+            PauseReasonChanged(PauseReasons.Backpressure, started: true);
+            ReceiverLog.BackpressurePaused(_logger, _group, _assigned.Count);
         }
 
         List<TopicPartition>? pause = null, resume = null;
@@ -101,6 +110,7 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
         _newlyAssigned.Clear();
         _assignedCount = _assigned.Count;
         _pausedCount = paused;
+        PublishPaused();
         if (pause is not null)
         {
             _consumer!.Pause(pause);
@@ -215,7 +225,14 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
                 partition = Renew(partition);
             }
 
-            (batch ??= []).Add(new ReceiverRecord<TKey, TValue>(result, new ReceiverOffset(partition, result.TopicPartitionOffset)));
+            var receiverOffset = new ReceiverOffset(partition, result.TopicPartitionOffset);
+            if (_tracking && KafkaTracing.Source.HasListeners())
+            {
+                // Only records that will be acknowledged get a span: the acknowledgement ends it.
+                receiverOffset.Activity = KafkaTracing.StartProcess(result.Topic, result.Partition.Value, result.Offset.Value, _group, result.Message.Headers);
+            }
+
+            (batch ??= []).Add(new ReceiverRecord<TKey, TValue>(result, receiverOffset));
             if (partition.FirstReceived < 0)
             {
                 partition.FirstReceived = result.Offset.Value;
@@ -264,6 +281,11 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
         }
 
         Buffer.Add(batch.Count);
+        if (KafkaMetrics.ConsumedMessages.Enabled)
+        {
+            RecordConsumed(batch);
+        }
+
         _sink.Deliver(batch);
     }
 

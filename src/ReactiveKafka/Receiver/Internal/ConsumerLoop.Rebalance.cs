@@ -1,4 +1,6 @@
 using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
+using ReactiveKafka.Diagnostics;
 
 namespace ReactiveKafka.Receiver.Internal;
 
@@ -54,6 +56,11 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
             _sink.Assigned(partition);
         }
 
+        if (_logger.IsEnabled(LogLevel.Information))
+        {
+            ReceiverLog.Assigned(_logger, _group, string.Join(", ", partitions));
+        }
+
         return handles.Select(h => new TopicPartitionOffset(h.TopicPartition, h.StartOffset)).ToList();
     }
 
@@ -79,6 +86,19 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
     private void Revoke(List<PartitionState> partitions, bool commit, bool lost)
     {
         Interlocked.Increment(ref _revocations);
+        if (partitions.Count > 0 && _logger.IsEnabled(lost ? LogLevel.Warning : LogLevel.Information))
+        {
+            var names = string.Join(", ", partitions.Select(p => p.TopicPartition));
+            if (lost)
+            {
+                ReceiverLog.Lost(_logger, _group, names);
+            }
+            else
+            {
+                ReceiverLog.Revoked(_logger, _group, names);
+            }
+        }
+
         if (commit)
         {
             ProcessInbox();

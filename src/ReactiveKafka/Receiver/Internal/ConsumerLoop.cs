@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
+using ReactiveKafka.Diagnostics;
 
 namespace ReactiveKafka.Receiver.Internal;
 
@@ -19,6 +21,9 @@ namespace ReactiveKafka.Receiver.Internal;
 internal sealed partial class ConsumerLoop<TKey, TValue> : IAcknowledgementSink, IPartitionQueries
 {
     private readonly ReceiverOptions<TKey, TValue> _options;
+    private readonly ILogger _logger;
+    private readonly ILogger _clientLogger;
+    private readonly string _group;
     private readonly IRecordSink<TKey, TValue> _sink;
     private readonly bool _tracking;
     private readonly bool _atMostOnce;
@@ -58,6 +63,9 @@ internal sealed partial class ConsumerLoop<TKey, TValue> : IAcknowledgementSink,
         _counters = counters;
         _released = released;
         _options = options;
+        _logger = options.LoggerFactory.CreateLogger(KafkaDiagnostics.ReceiverCategory);
+        _clientLogger = options.LoggerFactory.CreateLogger(KafkaDiagnostics.LibrdkafkaCategory);
+        _group = options.ConsumerProperties["group.id"];
         _sink = sink;
         _atMostOnce = atMostOnce;
         _tracking = sink.TracksAcknowledgements && !atMostOnce;
@@ -201,7 +209,9 @@ internal sealed partial class ConsumerLoop<TKey, TValue> : IAcknowledgementSink,
         _assignedCount,
         _pausedCount,
         _counters.PartitionsLost,
-        _counters.AcknowledgementsDropped);
+        _counters.AcknowledgementsDropped,
+        Volatile.Read(ref _totalLag),
+        BackpressurePause);
 
     void IAcknowledgementSink.CommitRequested(ReceiverOffset offset, TaskCompletionSource completion) =>
         Post(new CommitRequest<TKey, TValue>(offset, completion));
@@ -212,6 +222,7 @@ internal sealed partial class ConsumerLoop<TKey, TValue> : IAcknowledgementSink,
         {
             WaitForPrevious();
             _consumer = Build();
+            KafkaMetrics.Register(this);
             StartReading();
             while (!_closeRequested && _failure is null)
             {
@@ -235,6 +246,7 @@ internal sealed partial class ConsumerLoop<TKey, TValue> : IAcknowledgementSink,
                 }
 
                 Poll();
+                SampleLagIfDue();
             }
         }
         catch (Exception error)
@@ -285,7 +297,8 @@ internal sealed partial class ConsumerLoop<TKey, TValue> : IAcknowledgementSink,
         var builder = new ConsumerBuilder<TKey, TValue>(properties)
             .SetKeyDeserializer(_options.KeyDeserializer)
             .SetValueDeserializer(_options.ValueDeserializer)
-            .SetErrorHandler(OnClientError);
+            .SetErrorHandler(OnClientError)
+            .SetLogHandler((_, message) => ClientLog.Forward(_clientLogger, message)); // else librdkafka writes raw to stderr
         if (_options.Assignment is null)
         {
             builder.SetPartitionsAssignedHandler(OnAssigned)
@@ -316,6 +329,7 @@ internal sealed partial class ConsumerLoop<TKey, TValue> : IAcknowledgementSink,
 
     private void OnClientError(IConsumer<TKey, TValue> consumer, Error error)
     {
+        ClientLog.ForwardError(_clientLogger, consumer.Name, error);
         if (error.IsFatal)
         {
             _failure ??= new KafkaException(error);
@@ -328,6 +342,9 @@ internal sealed partial class ConsumerLoop<TKey, TValue> : IAcknowledgementSink,
 
     private void ProcessInbox()
     {
+        PartitionState? run = null;
+        var runCount = 0;
+        var counting = KafkaMetrics.AcknowledgedMessages.Enabled;
         while (_acknowledgements.TryDequeue(out var offset))
         {
             var partition = offset.Partition!;
@@ -347,6 +364,22 @@ internal sealed partial class ConsumerLoop<TKey, TValue> : IAcknowledgementSink,
             _deferred += partition.Tracker.Deferred - deferredBefore;
             _acknowledgedSinceCommit++;
             _commitRequested |= partition.CommitWaiters.Count > 0;
+            if (counting)
+            {
+                if (!ReferenceEquals(run, partition) && run is not null)
+                {
+                    KafkaMetrics.AcknowledgedMessages.Add(runCount, PartitionTags("acknowledge", run));
+                    runCount = 0;
+                }
+
+                run = partition;
+                runCount++;
+            }
+        }
+
+        if (run is not null)
+        {
+            KafkaMetrics.AcknowledgedMessages.Add(runCount, PartitionTags("acknowledge", run));
         }
 
         while (_failure is null && _work.TryDequeue(out var work))
@@ -405,12 +438,14 @@ internal sealed partial class ConsumerLoop<TKey, TValue> : IAcknowledgementSink,
         }
 
         _assigned.Clear();
+        KafkaMetrics.Unregister(this);
         _released(this);
         _stopped.TrySetResult();
         _finished.TrySetResult();
         AbandonWork();
         if (_failure is { } failure)
         {
+            ReceiverLog.Failed(_logger, failure, _group);
             _sink.Fail(failure);
         }
         else

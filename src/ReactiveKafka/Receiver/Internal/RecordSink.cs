@@ -38,6 +38,21 @@ internal sealed class RecordSink<TKey, TValue, TOut> : IRecordSink<TKey, TValue>
 
     public void Complete() => _emitter.Post(Emission<TKey, TValue>.Completed);
 
+    /// <summary>Emits with the record's process span as the current activity, so the subscriber's spans are its children.</summary>
+    private void EmitIn(System.Diagnostics.Activity activity, ReceiverRecord<TKey, TValue> record)
+    {
+        var previous = System.Diagnostics.Activity.Current;
+        System.Diagnostics.Activity.Current = activity;
+        try
+        {
+            _observer.OnNext(_select(record));
+        }
+        finally
+        {
+            System.Diagnostics.Activity.Current = previous;
+        }
+    }
+
     private void Emit(Emission<TKey, TValue> emission)
     {
         if (emission.Records is { } records)
@@ -47,7 +62,14 @@ internal sealed class RecordSink<TKey, TValue, TOut> : IRecordSink<TKey, TValue>
                 _buffer!.Remove();
                 if (!record.Offset.Partition!.WithdrawsBufferedRecords && !_emitter.IsStopped)
                 {
-                    _observer.OnNext(_select(record));
+                    if (record.Offset.Activity is { } activity)
+                    {
+                        EmitIn(activity, record);
+                    }
+                    else
+                    {
+                        _observer.OnNext(_select(record));
+                    }
                 }
             }
 

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using Confluent.Kafka;
+using ReactiveKafka.Diagnostics;
 
 namespace ReactiveKafka.Sender.Internal;
 
@@ -11,6 +13,7 @@ internal sealed class InFlightRecord<TKey, TValue, TCorrelation> : InFlightEntry
 {
     private readonly ProducerCore<TKey, TValue> _core;
     private readonly IResultSink<TCorrelation> _sink;
+    private readonly long _started;
     private int _completed;
 
     public InFlightRecord(ProducerCore<TKey, TValue> core, SenderRecord<TKey, TValue, TCorrelation> record, IResultSink<TCorrelation> sink)
@@ -18,9 +21,13 @@ internal sealed class InFlightRecord<TKey, TValue, TCorrelation> : InFlightEntry
         _core = core;
         Record = record;
         _sink = sink;
+        _started = KafkaMetrics.OperationDuration.Enabled ? Stopwatch.GetTimestamp() : 0;
     }
 
     public SenderRecord<TKey, TValue, TCorrelation> Record { get; }
+
+    /// <summary>The record's producer span, when tracing is on; stopped with the result.</summary>
+    public Activity? Activity { get; set; }
 
     /// <summary>A new delegate per record: Confluent's only way to tell delivery reports apart.</summary>
     public Action<DeliveryReport<byte[], byte[]>> CreateDeliveryHandler() => OnDelivery;
@@ -58,7 +65,38 @@ internal sealed class InFlightRecord<TKey, TValue, TCorrelation> : InFlightEntry
         }
 
         _core.InFlight.Remove(this);
+        if (KafkaMetrics.SentMessages.Enabled || _started != 0)
+        {
+            RecordMetrics(result);
+        }
+
+        if (Activity is { } activity)
+        {
+            KafkaTracing.StopSend(activity, result.Partition, result.Offset, result.Exception);
+        }
+
         _sink.OnResult(result);
+    }
+
+    private void RecordMetrics(SenderResult<TCorrelation> result)
+    {
+        var tags = KafkaMetrics.Tags("send");
+        tags.Add("messaging.destination.name", result.Topic);
+        if (result.Partition.Value >= 0)
+        {
+            tags.Add("messaging.destination.partition.id", PartitionIds.Of(result.Partition.Value));
+        }
+
+        if (result.Exception is { } error)
+        {
+            tags.Add("error.type", error is KafkaException kafka ? kafka.Error.Code.ToString() : error.GetType().FullName);
+        }
+
+        KafkaMetrics.SentMessages.Add(1, tags);
+        if (_started != 0)
+        {
+            KafkaMetrics.OperationDuration.Record(KafkaMetrics.SecondsSince(_started), tags);
+        }
     }
 
     private ProduceException<TKey, TValue> CreateException(

@@ -1,4 +1,6 @@
 using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
+using ReactiveKafka.Diagnostics;
 
 namespace ReactiveKafka.Sender.Internal;
 
@@ -12,7 +14,7 @@ namespace ReactiveKafka.Sender.Internal;
 /// librdkafka's queue is full (<see cref="ErrorCode.Local_QueueFull"/>) is not serialized again (Confluent's typed
 /// <c>Produce</c> serializes on every call, which costs CPU and repeats side effects such as schema registration).
 /// </remarks>
-internal sealed class ProducerCore<TKey, TValue> : IDisposable
+internal sealed partial class ProducerCore<TKey, TValue> : IDisposable, IObservedClient
 {
     private const string DeliveryReportFields = "dotnet.producer.delivery.report.fields";
 
@@ -23,6 +25,8 @@ internal sealed class ProducerCore<TKey, TValue> : IDisposable
     private static TopicPartition? t_topicPartition;
 
     private readonly IProducer<byte[], byte[]> _producer;
+    private readonly ILogger _clientLogger;
+    private readonly ILogger _logger;
     private readonly CancellationTokenSource _closing = new();
     private readonly Lock _lock = new();
     private readonly HashSet<ISendStream> _streams = [];
@@ -35,6 +39,8 @@ internal sealed class ProducerCore<TKey, TValue> : IDisposable
     public ProducerCore(SenderOptions<TKey, TValue> options)
     {
         Options = options;
+        _clientLogger = options.LoggerFactory.CreateLogger(KafkaDiagnostics.LibrdkafkaCategory);
+        _logger = options.LoggerFactory.CreateLogger(KafkaDiagnostics.SenderCategory);
         SerializersMayAddHeaders = !ReferenceEquals(options.KeySerializer, DefaultSerializers.For<TKey>())
             || !ReferenceEquals(options.ValueSerializer, DefaultSerializers.For<TValue>());
         var properties = new Dictionary<string, string>(options.ProducerProperties);
@@ -44,12 +50,26 @@ internal sealed class ProducerCore<TKey, TValue> : IDisposable
         properties.TryAdd(DeliveryReportFields, "timestamp,status");
         try
         {
-            _producer = new ProducerBuilder<byte[], byte[]>(properties).Build();
+            // Handlers always set: without them librdkafka writes its log lines and errors raw to stderr.
+            _producer = new ProducerBuilder<byte[], byte[]>(properties)
+                .SetLogHandler((_, message) => ClientLog.Forward(_clientLogger, message))
+                .SetErrorHandler((producer, error) => ClientLog.ForwardError(_clientLogger, producer.Name, error))
+                .Build();
         }
         catch (InvalidOperationException error)
         {
             // librdkafka rejected a property ("No such configuration property: ...", "Invalid value for ...").
             throw new ArgumentException($"SenderOptions.ProducerProperties: {error.Message}", nameof(options.ProducerProperties), error);
+        }
+
+        KafkaMetrics.Register(this);
+    }
+
+    void IObservedClient.Observe(ObservedValue what, List<System.Diagnostics.Metrics.Measurement<long>> into)
+    {
+        if (what == ObservedValue.InFlight)
+        {
+            into.Add(new(InFlightCount, new KeyValuePair<string, object?>("messaging.system", "kafka"), new KeyValuePair<string, object?>("messaging.client.id", Name)));
         }
     }
 
@@ -127,6 +147,11 @@ internal sealed class ProducerCore<TKey, TValue> : IDisposable
         var entry = new InFlightRecord<TKey, TValue, TCorrelation>(this, record, sink);
         var partition = RequestedPartition(record.Partition);
         var headers = record.Headers ?? (SerializersMayAddHeaders ? new Headers() : null);
+        if (KafkaTracing.Source.HasListeners())
+        {
+            entry.Activity = KafkaTracing.StartSend(record.Topic, record.Partition, ref headers, record.Headers);
+        }
+
         byte[] key;
         byte[] value;
         try
@@ -260,6 +285,7 @@ internal sealed class ProducerCore<TKey, TValue> : IDisposable
             streams = [.. _streams];
         }
 
+        KafkaMetrics.Unregister(this);
         _closing.Cancel();
         var reason = new ObjectDisposedException(
             "KafkaSender", "The sender was disposed while this send was running: records not yet taken from the source were not sent.");
@@ -278,6 +304,11 @@ internal sealed class ProducerCore<TKey, TValue> : IDisposable
         }
 
         _producerClosed = true;
+        if (InFlight.Count is > 0 and var left)
+        {
+            SenderLog.ClosedWithInFlight(_logger, _producer.Name, left, Options.CloseTimeout);
+        }
+
         FailInFlight();
         _typedProducer?.Dispose();
         _producer.Dispose();

@@ -88,11 +88,12 @@ internal abstract class SendPipeline<TKey, TValue, TCorrelation> : IResultSink<T
             return;
         }
 
-        var entry = Admit(record, out var message);
-        if (entry is null)
+        if (!Admit())
         {
             return;
         }
+
+        var entry = Core.Prepare(record, this, out var message);
 
         while (!Core.TryProduce(entry, message))
         {
@@ -123,12 +124,14 @@ internal abstract class SendPipeline<TKey, TValue, TCorrelation> : IResultSink<T
             return;
         }
 
-        var entry = Admit(record, out var message);
-        if (entry is null)
+        if (!Admit())
         {
             return;
         }
 
+        // Asynchronous serializers are awaited here (the synchronous path completes at once); order is kept because
+        // the pump takes the next record only after this one is handed to the producer.
+        var (entry, message) = await Core.PrepareAsync(record, this).ConfigureAwait(false);
         while (!Core.TryProduce(entry, message))
         {
             try
@@ -264,16 +267,16 @@ internal abstract class SendPipeline<TKey, TValue, TCorrelation> : IResultSink<T
     {
     }
 
-    private InFlightRecord<TKey, TValue, TCorrelation>? Admit(SenderRecord<TKey, TValue, TCorrelation> record, out SerializedMessage message)
+    /// <summary>Counts a record in, holding its permit; false (permit released) once the stream is closed or failed.</summary>
+    private bool Admit()
     {
-        message = default;
         var state = Volatile.Read(ref _state);
         while (true)
         {
             if ((state & Closed) != 0 || _failureSeen)
             {
                 _gate.Release();
-                return null;
+                return false;
             }
 
             var seen = Interlocked.CompareExchange(ref _state, state + 1, state);
@@ -286,6 +289,6 @@ internal abstract class SendPipeline<TKey, TValue, TCorrelation> : IResultSink<T
         }
 
         Core.Admitted();
-        return Core.Prepare(record, this, out message);
+        return true;
     }
 }

@@ -1,0 +1,146 @@
+using System.Net.Security;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+
+namespace ReactiveKafka.Broker.Security;
+
+/// <summary>
+/// The broker's TLS identity and client-certificate policy, loaded once at start from <see cref="BrokerTlsOptions"/>;
+/// hands out the <see cref="SslServerAuthenticationOptions"/> of every TLS connection.
+/// </summary>
+internal sealed class ServerTls
+{
+    private readonly BrokerTlsOptions _options;
+    private readonly X509Certificate2 _certificate;
+    private readonly X509Certificate2Collection _trusted;
+
+    private ServerTls(BrokerTlsOptions options, X509Certificate2 certificate, X509Certificate2Collection trusted)
+    {
+        _options = options;
+        _certificate = certificate;
+        _trusted = trusted;
+    }
+
+    /// <summary>The certificate the broker presents.</summary>
+    public X509Certificate2 Certificate => _certificate;
+
+    /// <summary>How long the handshake may take.</summary>
+    public TimeSpan HandshakeTimeout => _options.HandshakeTimeout;
+
+    /// <summary>Loads the certificate and key and the trusted CAs.</summary>
+    /// <exception cref="ArgumentException">A file is missing, unreadable, or the key does not match the certificate; the message names the option.</exception>
+    public static ServerTls Load(BrokerTlsOptions options)
+    {
+        var certificate = LoadCertificate(options);
+        if (!certificate.HasPrivateKey)
+        {
+            throw Invalid(options.Certificate is not null ? nameof(BrokerTlsOptions.Certificate) : options.Pkcs12Path is not null ? nameof(BrokerTlsOptions.Pkcs12Path) : nameof(BrokerTlsOptions.KeyPemPath),
+                "gives a certificate without its private key.");
+        }
+
+        var trusted = new X509Certificate2Collection();
+        if (options.TrustedCaCertificates is { } given)
+        {
+            trusted.AddRange(given);
+        }
+
+        if (options.TrustedCaPemPath is { } caPath)
+        {
+            try
+            {
+                trusted.ImportFromPemFile(caPath);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException)
+            {
+                throw Invalid(nameof(BrokerTlsOptions.TrustedCaPemPath), $"'{caPath}' cannot be read as PEM certificates: {ex.Message}", ex);
+            }
+        }
+
+        if (options.ClientAuthentication != BrokerClientAuthentication.None && trusted.Count == 0)
+        {
+            throw Invalid(nameof(BrokerTlsOptions.ClientAuthentication), $"is {options.ClientAuthentication} but no CA is given to check client certificates against: set TrustedCaPemPath or TrustedCaCertificates.");
+        }
+
+        return new ServerTls(options, certificate, trusted);
+    }
+
+    /// <summary>The options of one server handshake.</summary>
+    public SslServerAuthenticationOptions ServerOptions() => new()
+    {
+        ServerCertificateContext = SslStreamCertificateContext.Create(_certificate, additionalCertificates: null, offline: true),
+        EnabledSslProtocols = _options.Protocols,
+        ClientCertificateRequired = _options.ClientAuthentication != BrokerClientAuthentication.None,
+        CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+        RemoteCertificateValidationCallback = ValidateClient,
+    };
+
+    // The client's certificate must chain to one of the trusted CAs (not the machine's roots: Kafka's truststore).
+    private bool ValidateClient(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
+    {
+        if (certificate is null)
+        {
+            return _options.ClientAuthentication != BrokerClientAuthentication.Required;
+        }
+
+        using var custom = new X509Chain();
+        custom.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        custom.ChainPolicy.CustomTrustStore.AddRange(_trusted);
+        custom.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        if (chain is not null)
+        {
+            foreach (var element in chain.ChainElements)
+            {
+                custom.ChainPolicy.ExtraStore.Add(element.Certificate);
+            }
+        }
+
+        return custom.Build(certificate as X509Certificate2 ?? new X509Certificate2(certificate));
+    }
+
+    private static X509Certificate2 LoadCertificate(BrokerTlsOptions options)
+    {
+        if (options.Certificate is { } given)
+        {
+            return given;
+        }
+
+        if (options.Pkcs12Path is { } p12)
+        {
+            try
+            {
+                return X509CertificateLoader.LoadPkcs12FromFile(p12, options.KeyPassword);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException)
+            {
+                throw Invalid(nameof(BrokerTlsOptions.Pkcs12Path), $"'{p12}' cannot be read as PKCS#12 (a wrong KeyPassword?): {ex.Message}", ex);
+            }
+        }
+
+        var certPath = options.CertificatePemPath!;
+        var keyPath = options.KeyPemPath!;
+        X509Certificate2 pem;
+        try
+        {
+            pem = options.KeyPassword is { } password
+                ? X509Certificate2.CreateFromEncryptedPemFile(certPath, password, keyPath)
+                : X509Certificate2.CreateFromPemFile(certPath, keyPath);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw Invalid(nameof(BrokerTlsOptions.CertificatePemPath), $"or KeyPemPath cannot be read: {ex.Message}", ex);
+        }
+        catch (CryptographicException ex)
+        {
+            throw Invalid(nameof(BrokerTlsOptions.KeyPemPath), $"'{keyPath}' is not a private key of the certificate in '{certPath}' (the key does not match, is malformed, or needs KeyPassword): {ex.Message}", ex);
+        }
+
+        // An ephemeral PEM key cannot serve TLS on every platform; a PKCS#12 round trip makes it a persisted one.
+        using (pem)
+        {
+            return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), password: null);
+        }
+    }
+
+    private static ArgumentException Invalid(string option, string problem, Exception? inner = null) =>
+        new($"BrokerOptions.Tls.{option} {problem}", option, inner);
+}

@@ -1,0 +1,137 @@
+using ReactiveKafka.Protocol;
+
+namespace ReactiveKafka.Broker.Transactions;
+
+/// <summary>AddPartitionsToTxn, AddOffsetsToTxn and the checks of transactional writes against the transaction.</summary>
+internal sealed partial class TransactionCoordinator
+{
+    /// <summary>
+    /// AddPartitionsToTxn (Kafka's <c>handleAddPartitionsToTransaction</c>): adds the partitions to the producer's
+    /// transaction, starting one if none is ongoing. Errors: INVALID_REQUEST (empty id), INVALID_PRODUCER_ID_MAPPING
+    /// (unknown id or another producer id), PRODUCER_FENCED (another epoch), CONCURRENT_TRANSACTIONS (a transition in
+    /// flight, or the previous transaction still completing), COORDINATOR_NOT_AVAILABLE (the write failed).
+    /// </summary>
+    public ValueTask<ErrorCode> AddPartitionsAsync(string transactionalId, long producerId, short producerEpoch, IReadOnlyCollection<TransactionPartition> partitions, CancellationToken cancellationToken = default) =>
+        AddAsync(transactionalId, producerId, producerEpoch, partitions, group: null);
+
+    /// <summary>
+    /// AddOffsetsToTxn: adds the consumer group to the transaction (Kafka adds the group's <c>__consumer_offsets</c>
+    /// partition), so that its TxnOffsetCommits are committed or dropped with it. Errors as <see cref="AddPartitionsAsync"/>.
+    /// </summary>
+    public ValueTask<ErrorCode> AddOffsetsAsync(string transactionalId, long producerId, short producerEpoch, string groupId, CancellationToken cancellationToken = default) =>
+        AddAsync(transactionalId, producerId, producerEpoch, [], groupId);
+
+    /// <summary>
+    /// Whether a transactional write by the producer to <paramref name="partition"/> belongs to its ongoing transaction
+    /// (Kafka's transaction verification, KIP-890 part 1, answered as brokers answer clients that predate
+    /// TRANSACTION_ABORTABLE): NONE; INVALID_PRODUCER_ID_MAPPING (unknown id or producer id); INVALID_PRODUCER_EPOCH
+    /// (another epoch); CONCURRENT_TRANSACTIONS (completing); INVALID_TXN_STATE (not added to the transaction).
+    /// </summary>
+    public ErrorCode VerifyPartition(string transactionalId, long producerId, short producerEpoch, TransactionPartition partition) =>
+        Verify(transactionalId, producerId, producerEpoch, m => m.Partitions.Contains(partition));
+
+    /// <summary>Like <see cref="VerifyPartition"/> for a TxnOffsetCommit: the group must have been added with AddOffsetsToTxn.</summary>
+    public ErrorCode VerifyGroup(string transactionalId, long producerId, short producerEpoch, string groupId) =>
+        Verify(transactionalId, producerId, producerEpoch, m => m.Groups.Contains(groupId));
+
+    /// <summary>
+    /// AddPartitionsToTxn v4+ with <c>verify_only</c> (Kafka's <c>handleVerifyPartitionsInTransaction</c>): per partition
+    /// NONE or TRANSACTION_ABORTABLE, or one error for all (INVALID_REQUEST, INVALID_PRODUCER_ID_MAPPING,
+    /// PRODUCER_FENCED, CONCURRENT_TRANSACTIONS).
+    /// </summary>
+    public (ErrorCode Error, IReadOnlyDictionary<TransactionPartition, ErrorCode> Partitions) VerifyPartitions(string transactionalId, long producerId, short producerEpoch, IReadOnlyCollection<TransactionPartition> partitions)
+    {
+        if (transactionalId.Length == 0)
+        {
+            return (ErrorCode.InvalidRequest, new Dictionary<TransactionPartition, ErrorCode>());
+        }
+
+        if (!_entries.TryGetValue(transactionalId, out var entry))
+        {
+            return (ErrorCode.InvalidProducerIdMapping, new Dictionary<TransactionPartition, ErrorCode>());
+        }
+
+        var current = entry.Snapshot();
+        if (current.ProducerId != producerId)
+        {
+            return (ErrorCode.InvalidProducerIdMapping, new Dictionary<TransactionPartition, ErrorCode>());
+        }
+
+        if (current.ProducerEpoch != producerEpoch)
+        {
+            return (ErrorCode.ProducerFenced, new Dictionary<TransactionPartition, ErrorCode>());
+        }
+
+        if (current.State is TransactionState.PrepareCommit or TransactionState.PrepareAbort)
+        {
+            return (ErrorCode.ConcurrentTransactions, new Dictionary<TransactionPartition, ErrorCode>());
+        }
+
+        return (ErrorCode.None, partitions.Distinct().ToDictionary(p => p, p => current.Partitions.Contains(p) ? ErrorCode.None : ErrorCode.TransactionAbortable));
+    }
+
+    private ErrorCode Verify(string transactionalId, long producerId, short producerEpoch, Func<TransactionMetadata, bool> added)
+    {
+        var (error, _) = VerifyPartitions(transactionalId, producerId, producerEpoch, []);
+        if (error != ErrorCode.None)
+        {
+            return error == ErrorCode.ProducerFenced ? ErrorCode.InvalidProducerEpoch : error;
+        }
+
+        var current = _entries[transactionalId].Snapshot();
+        return current.State == TransactionState.Ongoing && added(current) ? ErrorCode.None : ErrorCode.InvalidTxnState;
+    }
+
+    private async ValueTask<ErrorCode> AddAsync(string transactionalId, long producerId, short producerEpoch, IReadOnlyCollection<TransactionPartition> partitions, string? group)
+    {
+        if (transactionalId.Length == 0)
+        {
+            return ErrorCode.InvalidRequest;
+        }
+
+        if (!_entries.TryGetValue(transactionalId, out var entry))
+        {
+            return ErrorCode.InvalidProducerIdMapping;
+        }
+
+        TransactionMetadata target;
+        Task write;
+        lock (entry.Gate)
+        {
+            var current = entry.Metadata;
+            if (entry.Removed || current.ProducerId != producerId)
+            {
+                return ErrorCode.InvalidProducerIdMapping;
+            }
+
+            if (current.ProducerEpoch != producerEpoch)
+            {
+                return ErrorCode.ProducerFenced;
+            }
+
+            if (entry.Pending is not null || current.State is TransactionState.PrepareCommit or TransactionState.PrepareAbort)
+            {
+                return ErrorCode.ConcurrentTransactions;
+            }
+
+            if (current.State == TransactionState.Ongoing && partitions.All(current.Partitions.Contains) && (group is null || current.Groups.Contains(group)))
+            {
+                // Already part of the transaction: nothing to persist.
+                return ErrorCode.None;
+            }
+
+            var now = NowMs;
+            target = current with
+            {
+                State = TransactionState.Ongoing,
+                Partitions = current.Partitions.Union(partitions),
+                Groups = group is null ? current.Groups : current.Groups.Add(group),
+                StartTimestampMs = current.State == TransactionState.Ongoing ? current.StartTimestampMs : now,
+                LastUpdateTimestampMs = now,
+            };
+            write = Persist(entry, target);
+        }
+
+        return await Install(entry, target, write).ConfigureAwait(false);
+    }
+}

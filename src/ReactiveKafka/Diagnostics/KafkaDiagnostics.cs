@@ -1,0 +1,31 @@
+namespace ReactiveKafka;
+
+/// <summary>
+/// The names under which ReactiveKafka reports what it does: the logger categories, the <see cref="System.Diagnostics.Metrics.Meter"/>
+/// and the <see cref="System.Diagnostics.ActivitySource"/>. Use them to subscribe, e.g. with OpenTelemetry:
+/// <c>.WithMetrics(m =&gt; m.AddMeter(KafkaDiagnostics.MeterName)).WithTracing(t =&gt; t.AddSource(KafkaDiagnostics.ActivitySourceName))</c>.
+/// </summary>
+/// <remarks>
+/// Nothing is recorded while nobody listens: every instrument and the activity source are checked before any value or
+/// tag is computed, so metrics and tracing that are off cost one branch per record.
+/// </remarks>
+public static class KafkaDiagnostics
+{
+    /// <summary>The meter of every ReactiveKafka instrument: <c>ReactiveKafka</c>.</summary>
+    public const string MeterName = "ReactiveKafka";
+
+    /// <summary>The activity source of the producer (send) and consumer (process) spans: <c>ReactiveKafka</c>.</summary>
+    public const string ActivitySourceName = "ReactiveKafka";
+
+    /// <summary>The logger category of the sender's own events: <c>ReactiveKafka.Sender</c>.</summary>
+    public const string SenderCategory = "ReactiveKafka.Sender";
+
+    /// <summary>The logger category of the receiver's own events (assignments, commits, pauses): <c>ReactiveKafka.Receiver</c>.</summary>
+    public const string ReceiverCategory = "ReactiveKafka.Receiver";
+
+    /// <summary>
+    /// The logger category of librdkafka's own log lines and error events, producers and consumers alike (each entry
+    /// names the client and librdkafka's facility): <c>ReactiveKafka.Librdkafka</c>.
+    /// </summary>
+    public const string LibrdkafkaCategory = "ReactiveKafka.Librdkafka";
+}

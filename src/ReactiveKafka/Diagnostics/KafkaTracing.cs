@@ -1,0 +1,141 @@
+using System.Diagnostics;
+using System.Text;
+using Confluent.Kafka;
+
+namespace ReactiveKafka.Diagnostics;
+
+/// <summary>
+/// The <c>ReactiveKafka</c> activity source: a producer span per send, whose W3C context goes into the record's
+/// <c>traceparent</c>/<c>tracestate</c> headers, and a consumer (process) span per received record, parented on the
+/// context found in those headers. Attributes follow the OpenTelemetry messaging semantic conventions.
+/// </summary>
+/// <remarks>
+/// Callers check <see cref="ActivitySource.HasListeners"/> first: with nobody listening no header is read or written.
+/// Spans are started and stopped on ReactiveKafka's own threads, so <see cref="Activity.Current"/> is restored around
+/// both: a span never leaks into the ambient context of the thread that happened to start or stop it.
+/// </remarks>
+internal static class KafkaTracing
+{
+    public const string TraceParentHeader = "traceparent";
+    public const string TraceStateHeader = "tracestate";
+
+    public static readonly ActivitySource Source = new(KafkaDiagnostics.ActivitySourceName, typeof(KafkaTracing).Assembly.GetName().Version?.ToString());
+
+    /// <summary>
+    /// Starts the producer span of one record (child of <see cref="Activity.Current"/>) and returns it with the headers
+    /// to send: a copy of <paramref name="headers"/> (the caller's object is never changed) with the span's context.
+    /// </summary>
+    public static Activity? StartSend(string topic, int? partition, ref Headers? headers, Headers? callerHeaders)
+    {
+        var previous = Activity.Current;
+        var activity = Source.StartActivity("send " + topic, ActivityKind.Producer);
+        Activity.Current = previous;
+        if (activity is null)
+        {
+            return null;
+        }
+
+        if (activity.IsAllDataRequested)
+        {
+            activity.SetTag("messaging.system", "kafka");
+            activity.SetTag("messaging.operation.name", "send");
+            activity.SetTag("messaging.operation.type", "send");
+            activity.SetTag("messaging.destination.name", topic);
+            if (partition is { } p)
+            {
+                activity.SetTag("messaging.destination.partition.id", PartitionIds.Of(p));
+            }
+        }
+
+        if (headers is null || ReferenceEquals(headers, callerHeaders))
+        {
+            var copy = new Headers();
+            foreach (var header in callerHeaders ?? [])
+            {
+                if (header.Key is not (TraceParentHeader or TraceStateHeader))
+                {
+                    copy.Add(header.Key, header.GetValueBytes());
+                }
+            }
+
+            headers = copy;
+        }
+        else
+        {
+            headers.Remove(TraceParentHeader);
+            headers.Remove(TraceStateHeader);
+        }
+
+        headers.Add(TraceParentHeader, Encoding.ASCII.GetBytes(activity.Id!));
+        if (activity.TraceStateString is { Length: > 0 } state)
+        {
+            headers.Add(TraceStateHeader, Encoding.ASCII.GetBytes(state));
+        }
+
+        return activity;
+    }
+
+    /// <summary>Ends a producer span with the record's outcome.</summary>
+    public static void StopSend(Activity activity, Partition partition, Offset offset, Exception? error)
+    {
+        if (activity.IsAllDataRequested)
+        {
+            if (partition.Value >= 0)
+            {
+                activity.SetTag("messaging.destination.partition.id", PartitionIds.Of(partition.Value));
+            }
+
+            if (offset.Value >= 0)
+            {
+                activity.SetTag("messaging.kafka.offset", offset.Value);
+            }
+        }
+
+        if (error is not null)
+        {
+            activity.SetTag("error.type", error is KafkaException kafka ? kafka.Error.Code.ToString() : error.GetType().FullName);
+            activity.SetStatus(ActivityStatusCode.Error, error.Message);
+        }
+
+        Stop(activity);
+    }
+
+    /// <summary>
+    /// Starts the consumer (process) span of one received record, parented on the context in its <c>traceparent</c>
+    /// header (none: a new trace), on the loop thread; it ends when the record is acknowledged.
+    /// </summary>
+    public static Activity? StartProcess(string topic, int partition, long offset, string group, Headers? headers)
+    {
+        var parent = default(ActivityContext);
+        if (headers is not null && headers.TryGetLastBytes(TraceParentHeader, out var traceParent))
+        {
+            var state = headers.TryGetLastBytes(TraceStateHeader, out var stateBytes) ? Encoding.ASCII.GetString(stateBytes) : null;
+            ActivityContext.TryParse(Encoding.ASCII.GetString(traceParent), state, isRemote: true, out parent);
+        }
+
+        var previous = Activity.Current;
+        Activity.Current = null; // the loop thread has no ambient span; the parent comes from the record only
+        var activity = Source.StartActivity("process " + topic, ActivityKind.Consumer, parent);
+        Activity.Current = previous;
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag("messaging.system", "kafka");
+            activity.SetTag("messaging.operation.name", "process");
+            activity.SetTag("messaging.operation.type", "process");
+            activity.SetTag("messaging.destination.name", topic);
+            activity.SetTag("messaging.destination.partition.id", PartitionIds.Of(partition));
+            activity.SetTag("messaging.consumer.group.name", group);
+            activity.SetTag("messaging.kafka.offset", offset);
+        }
+
+        return activity;
+    }
+
+    /// <summary>Stops a span without leaving it (or its parent) as the stopping thread's current activity.</summary>
+    public static void Stop(Activity activity)
+    {
+        var previous = Activity.Current;
+        activity.Stop();
+        Activity.Current = previous;
+    }
+}
