@@ -23,7 +23,7 @@ public static class DeadLetterScenario
         }
 
         var options = new RetryTopicOptions<string, Order>(
-            new ConsumerConfig { BootstrapServers = bootstrapServers, GroupId = "warehouse", AutoOffsetReset = AutoOffsetReset.Earliest },
+            new ConsumerConfig { BootstrapServers = bootstrapServers, GroupId = "warehouse-" + topic, AutoOffsetReset = AutoOffsetReset.Earliest },
             new ProducerConfig { BootstrapServers = bootstrapServers },
             topic,
             valueDeserializer: new OrderDeserializer())

@@ -89,7 +89,6 @@ internal sealed class RetryTopicRun<TKey, TValue> : IDisposable
         _stop.Cancel();
         _subscription?.Dispose();
         _sender?.Dispose();
-        _stop.Dispose();
     }
 
     private async Task<Unit> HandleAsync(ReceiverRecord<byte[], byte[]> record, CancellationToken cancellationToken)
