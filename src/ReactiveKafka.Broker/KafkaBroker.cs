@@ -112,6 +112,7 @@ public sealed class KafkaBroker : IAsyncDisposable
             dataLock = DataDirectoryLock.Acquire(options.DataDirectory);
             string clusterId;
             BrokerSecurity security;
+            Security.Acls.Authorizer authorizer;
             try
             {
                 clusterId = BrokerMetadataFile.LoadOrCreateClusterId(options.DataDirectory, options.ClusterId, options.NodeId);
@@ -123,6 +124,7 @@ public sealed class KafkaBroker : IAsyncDisposable
                     options.TimeProvider,
                     loggerFactory.CreateLogger("ReactiveKafka.Broker.Groups"));
                 security = BrokerSecurity.Open(options, loggerFactory);
+                authorizer = new Security.Acls.Authorizer(options.Authorization, Security.Acls.AclStore.Open(options.DataDirectory), loggerFactory.CreateLogger("ReactiveKafka.Broker.Authorizer"));
             }
             catch (InvalidDataException ex)
             {
@@ -133,7 +135,7 @@ public sealed class KafkaBroker : IAsyncDisposable
                 throw DataDirectoryLock.Unusable(Path.GetFullPath(options.DataDirectory), $"opening what it holds failed ({DataDirectoryLock.Describe(ex)})", ex);
             }
 
-            var context = new BrokerContext(options, loggerFactory, new BrokerFaults(), clusterId, topics, groups, producerIds!, security);
+            var context = new BrokerContext(options, loggerFactory, new BrokerFaults(), clusterId, topics, groups, producerIds!, security, authorizer);
             var quotas = new ConnectionQuotas(options);
             var listeners = new List<ConnectionListener>();
             for (var i = 0; i < configured.Count; i++)
