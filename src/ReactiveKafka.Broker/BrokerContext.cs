@@ -18,7 +18,8 @@ internal sealed class BrokerContext(
     GroupCoordinator groups,
     Storage.Producers.ProducerIdAllocator producerIds,
     TransactionCoordinator transactions,
-    BrokerSecurity security)
+    BrokerSecurity security,
+    Security.Acls.Authorizer authorizer)
 {
     private long _nextConnectionId;
 
@@ -51,6 +52,9 @@ internal sealed class BrokerContext(
 
     /// <summary>Authentication: SASL settings and the stored SCRAM credentials.</summary>
     public BrokerSecurity Security { get; } = security;
+
+    /// <summary>ACL checks (allowing everything when authorization is off) and the ACL store.</summary>
+    public Security.Acls.Authorizer Authorizer { get; } = authorizer;
 
     /// <summary>The listeners, in the order configured; set once they are bound.</summary>
     public IReadOnlyList<ConnectionListener> Listeners { get; set; } = [];

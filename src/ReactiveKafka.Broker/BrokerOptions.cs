@@ -38,6 +38,9 @@ public sealed record BrokerOptions
     /// <summary>The SASL mechanisms and users; required (with users or OAUTHBEARER) when a listener is SASL_PLAINTEXT or SASL_SSL. Default null.</summary>
     public BrokerSaslOptions? Sasl { get; init; }
 
+    /// <summary>ACL authorization (super users, <c>allow.everyone.if.no.acl.found</c>); null (the default) allows everything.</summary>
+    public BrokerAuthorizationOptions? Authorization { get; init; }
+
     /// <summary>The broker's node id. Default 1.</summary>
     public int NodeId { get; init; } = 1;
 

@@ -114,6 +114,7 @@ public sealed class KafkaBroker : IAsyncDisposable
             dataLock = DataDirectoryLock.Acquire(options.DataDirectory);
             string clusterId;
             BrokerSecurity security;
+            Security.Acls.Authorizer authorizer;
             try
             {
                 clusterId = BrokerMetadataFile.LoadOrCreateClusterId(options.DataDirectory, options.ClusterId, options.NodeId);
@@ -126,6 +127,7 @@ public sealed class KafkaBroker : IAsyncDisposable
                     loggerFactory.CreateLogger("ReactiveKafka.Broker.Groups"));
                 transactions = OpenTransactions(options, topics, groups, producerIds, loggerFactory);
                 security = BrokerSecurity.Open(options, loggerFactory);
+                authorizer = new Security.Acls.Authorizer(options.Authorization, Security.Acls.AclStore.Open(options.DataDirectory), loggerFactory.CreateLogger("ReactiveKafka.Broker.Authorizer"));
             }
             catch (InvalidDataException ex)
             {
@@ -136,7 +138,7 @@ public sealed class KafkaBroker : IAsyncDisposable
                 throw DataDirectoryLock.Unusable(Path.GetFullPath(options.DataDirectory), $"opening what it holds failed ({DataDirectoryLock.Describe(ex)})", ex);
             }
 
-            var context = new BrokerContext(options, loggerFactory, new BrokerFaults(), clusterId, topics, groups, producerIds!, transactions!, security);
+            var context = new BrokerContext(options, loggerFactory, new BrokerFaults(), clusterId, topics, groups, producerIds!, transactions!, security, authorizer);
             var quotas = new ConnectionQuotas(options);
             var listeners = new List<ConnectionListener>();
             for (var i = 0; i < configured.Count; i++)

@@ -1,4 +1,5 @@
 using ReactiveKafka.Broker.Network;
+using ReactiveKafka.Broker.Security.Acls;
 using ReactiveKafka.Protocol;
 using ReactiveKafka.Protocol.Messages;
 
@@ -34,14 +35,26 @@ internal sealed class ProduceHandler(BrokerContext broker) : RequestHandler<Prod
         List<(ProduceResponse.PartitionProduceResponse Result, Storage.PartitionLog Log, long EndOffset)>? durableWaits = null;
         var now = broker.Options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds();
 
+        // Kafka's checks: WRITE on the transactional id of a transactional produce, then WRITE on each topic.
+        var transactionDenied = request.TransactionalId is { } transactionalId
+            && !broker.Authorizer.Allows(context, AclOperation.Write, AclResourceType.TransactionalId, transactionalId);
         foreach (var topic in request.TopicData)
         {
             var topicResponse = new ProduceResponse.TopicProduceResponse { Name = topic.Name };
             response.Responses.Add(topicResponse);
+            var denied = transactionDenied ? ErrorCode.TransactionalIdAuthorizationFailed
+                : !broker.Authorizer.Allows(context, AclOperation.Write, AclResourceType.Topic, topic.Name) ? ErrorCode.TopicAuthorizationFailed
+                : ErrorCode.None;
             foreach (var partition in topic.PartitionData)
             {
                 var result = new ProduceResponse.PartitionProduceResponse { Index = partition.Index, BaseOffset = -1 };
                 topicResponse.PartitionResponses.Add(result);
+                if (denied != ErrorCode.None)
+                {
+                    result.ErrorCode = (short)denied;
+                    continue;
+                }
+
                 if (!validAcks)
                 {
                     result.ErrorCode = (short)ErrorCode.InvalidRequiredAcks;

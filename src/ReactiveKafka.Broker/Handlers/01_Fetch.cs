@@ -1,4 +1,5 @@
 using ReactiveKafka.Broker.Network;
+using ReactiveKafka.Broker.Security.Acls;
 using ReactiveKafka.Broker.Storage;
 using ReactiveKafka.Protocol;
 using ReactiveKafka.Protocol.Messages;
@@ -109,6 +110,7 @@ internal sealed class FetchHandler(BrokerContext broker) : RequestHandler<FetchR
         {
             var topicResponse = new FetchResponse.FetchableTopicResponse { Topic = topic.Topic, TopicId = topic.TopicId };
             response.Responses.Add(topicResponse);
+            var readable = broker.Authorizer.Allows(context, AclOperation.Read, AclResourceType.Topic, topic.Topic);
             foreach (var partition in topic.Partitions)
             {
                 var data = new FetchResponse.PartitionData
@@ -121,6 +123,13 @@ internal sealed class FetchHandler(BrokerContext broker) : RequestHandler<FetchR
                     Records = ReadOnlyMemory<byte>.Empty,
                 };
                 topicResponse.Partitions.Add(data);
+                if (!readable)
+                {
+                    data.ErrorCode = (short)ErrorCode.TopicAuthorizationFailed;
+                    hasError = true;
+                    continue;
+                }
+
                 var log = broker.Topics.GetPartition(topic.Topic, partition.Partition);
                 if (log is null)
                 {

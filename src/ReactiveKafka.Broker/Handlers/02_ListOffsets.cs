@@ -1,4 +1,5 @@
 using ReactiveKafka.Broker.Network;
+using ReactiveKafka.Broker.Security.Acls;
 using ReactiveKafka.Broker.Storage;
 using ReactiveKafka.Protocol;
 using ReactiveKafka.Protocol.Messages;
@@ -76,10 +77,17 @@ internal sealed class ListOffsetsHandler(BrokerContext broker) : RequestHandler<
         {
             var topicResponse = new ListOffsetsResponse.ListOffsetsTopicResponse { Name = topic.Name };
             response.Topics.Add(topicResponse);
+            var describable = broker.Authorizer.Allows(context, AclOperation.Describe, AclResourceType.Topic, topic.Name);
             foreach (var partition in topic.Partitions)
             {
                 var result = new ListOffsetsResponse.ListOffsetsPartitionResponse { PartitionIndex = partition.PartitionIndex };
                 topicResponse.Partitions.Add(result);
+                if (!describable)
+                {
+                    result.ErrorCode = (short)ErrorCode.TopicAuthorizationFailed;
+                    continue;
+                }
+
                 var log = broker.Topics.GetPartition(topic.Name, partition.PartitionIndex);
                 if (log is null)
                 {

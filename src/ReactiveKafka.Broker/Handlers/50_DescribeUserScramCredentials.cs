@@ -18,6 +18,13 @@ internal sealed class DescribeUserScramCredentialsHandler(BrokerContext broker)
     {
         var stored = broker.Security.Credentials.ByUser();
         var response = new DescribeUserScramCredentialsResponse();
+        if (!broker.Authorizer.AllowsCluster(context, Security.Acls.AclOperation.Describe))
+        {
+            response.ErrorCode = (short)ErrorCode.ClusterAuthorizationFailed;
+            response.ErrorMessage = "Cluster authorization failed.";
+            return new(response);
+        }
+
         if (request.Users is not { Count: > 0 } users)
         {
             foreach (var (user, credentials) in stored.OrderBy(u => u.Key, StringComparer.Ordinal))

@@ -20,6 +20,13 @@ internal sealed class AlterUserScramCredentialsHandler(BrokerContext broker)
     {
         var failed = new Dictionary<string, (ErrorCode Error, string Message)>(StringComparer.Ordinal);
         void Fail(string user, ErrorCode error, string message) => failed.TryAdd(user, (error, message));
+        if (!broker.Authorizer.AllowsCluster(context, Security.Acls.AclOperation.Alter))
+        {
+            foreach (var user in request.Deletions.Select(d => d.Name).Concat(request.Upsertions.Select(u => u.Name)))
+            {
+                Fail(user, ErrorCode.ClusterAuthorizationFailed, "Cluster authorization failed.");
+            }
+        }
 
         foreach (var deletion in request.Deletions)
         {
