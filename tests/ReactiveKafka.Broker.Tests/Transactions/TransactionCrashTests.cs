@@ -49,9 +49,9 @@ public sealed class TransactionCrashTests : IDisposable
         return (await connection.ReceiveAsync<DescribeTransactionsResponse>(id, 0, Ct)).TransactionStates.Single();
     }
 
-    private static List<string> ReadAll(string bootstrap, string topic, long highWatermark)
+    private static List<string> ReadAll(string bootstrap, string topic, long highWatermark, IsolationLevel isolation)
     {
-        using var consumer = new ConsumerBuilder<string, string>(new ConsumerConfig { BootstrapServers = bootstrap, GroupId = BrokerFixture.NewGroup(), EnableAutoCommit = false }).Build();
+        using var consumer = new ConsumerBuilder<string, string>(new ConsumerConfig { BootstrapServers = bootstrap, GroupId = BrokerFixture.NewGroup(), EnableAutoCommit = false, IsolationLevel = isolation }).Build();
         consumer.Assign([new TopicPartitionOffset(topic, 0, 0)]);
         var values = new List<string>();
         var deadline = DateTime.UtcNow + Timeout;
@@ -114,9 +114,10 @@ public sealed class TransactionCrashTests : IDisposable
             // committed 0-4, COMMIT, open and slow records in produce order, the two ABORT markers.
             var highWatermark = HighWatermark(bootstrap, topic);
             Assert.Equal(5 + 1 + 5 + 3 + 2, highWatermark);
-            var values = ReadAll(bootstrap, topic, highWatermark);
-            Assert.Equal(Enumerable.Range(0, 5).Select(i => $"committed-{i}"), values.Take(5));
-            Assert.Equal(13, values.Count);
+            var everything = ReadAll(bootstrap, topic, highWatermark, IsolationLevel.ReadUncommitted);
+            var committed = ReadAll(bootstrap, topic, highWatermark, IsolationLevel.ReadCommitted);
+            Assert.Equal(13, everything.Count);
+            Assert.Equal(Enumerable.Range(0, 5).Select(i => $"committed-{i}"), committed);
         }
     }
 }

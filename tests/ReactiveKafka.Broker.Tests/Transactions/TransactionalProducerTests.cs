@@ -96,6 +96,26 @@ public sealed class TransactionalProducerTests(TransactionsFixture fixture) : IC
         consumer.Assign([new TopicPartitionOffset(topic, 0, 0)]);
         var records = BrokerFixture.ConsumeCount(consumer, 5, Timeout);
         Assert.Equal([0L, 1, 2, 4, 5], records.Select(r => r.Offset.Value)); // offset 3 is the ABORT marker, hidden by the client
+        Assert.Equal(["kept-1", "kept-2"], ReadCommitted(topic, 0, 7));
+    }
+
+    /// <summary>What a read_committed consumer reads of a partition up to <paramref name="endOffset"/> (its position passes the markers too).</summary>
+    private List<string> ReadCommitted(string topic, int partition, long endOffset)
+    {
+        using var consumer = NewConsumer(IsolationLevel.ReadCommitted);
+        consumer.Assign([new TopicPartitionOffset(topic, partition, 0)]);
+        var values = new List<string>();
+        var deadline = DateTime.UtcNow + Timeout;
+        while (consumer.Position(new TopicPartition(topic, partition)).Value < endOffset && DateTime.UtcNow < deadline)
+        {
+            if (consumer.Consume(TimeSpan.FromMilliseconds(100)) is { IsPartitionEOF: false } result)
+            {
+                values.Add(result.Message.Value);
+            }
+        }
+
+        Assert.True(consumer.Position(new TopicPartition(topic, partition)).Value >= endOffset, $"The read_committed consumer did not reach offset {endOffset}.");
+        return values;
     }
 
     [Fact]
@@ -121,6 +141,7 @@ public sealed class TransactionalProducerTests(TransactionsFixture fixture) : IC
         ProduceAll(successor, topic, 1, ["successor"]);
         successor.CommitTransaction(Timeout);
         Assert.Equal(1 + 1 + 1 + 1, HighWatermark(topic, 0)); // zombie record, its ABORT, successor record, COMMIT
+        Assert.Equal(["successor"], ReadCommitted(topic, 0, 4));
     }
 
     [Fact]
@@ -138,6 +159,31 @@ public sealed class TransactionalProducerTests(TransactionsFixture fixture) : IC
 
         Assert.ThrowsAny<KafkaException>(() => producer.CommitTransaction(Timeout));
         Assert.Equal(2, HighWatermark(topic, 0)); // the record and the coordinator's ABORT marker
+        Assert.Empty(ReadCommitted(topic, 0, 2));
+    }
+
+    [Fact]
+    public async Task ReadCommitted_OpenTransactionHoldsTheConsumerAtItsFirstOffsetUntilCommitted()
+    {
+        var topic = BrokerFixture.NewTopic();
+        await fixture.CreateTopicAsync(topic, 1);
+        using var plain = new ProducerBuilder<string, string>(fixture.ProducerConfig()).Build();
+        await plain.ProduceAsync(topic, new Message<string, string> { Key = "before", Value = "before" }, Ct);
+        using var producer = NewProducer(BrokerFixture.NewTopic("txn"));
+        producer.InitTransactions(Timeout);
+        producer.BeginTransaction();
+        ProduceAll(producer, topic, 1, ["open-1", "open-2"]);
+        using var consumer = NewConsumer(IsolationLevel.ReadCommitted);
+        consumer.Assign([new TopicPartitionOffset(topic, 0, 0)]);
+
+        var visible = BrokerFixture.ConsumeCount(consumer, 1, Timeout);
+        var early = consumer.Consume(TimeSpan.FromMilliseconds(500));
+        producer.CommitTransaction(Timeout);
+        var later = BrokerFixture.ConsumeCount(consumer, 2, Timeout);
+
+        Assert.Equal("before", visible.Single().Message.Value);
+        Assert.True(early is null || early.IsPartitionEOF, $"read_committed returned {early?.Message?.Value} of an open transaction");
+        Assert.Equal(["open-1", "open-2"], later.Select(r => r.Message.Value));
     }
 
     [Fact]
