@@ -151,6 +151,17 @@ public sealed partial record SenderOptions<TKey, TValue>
     } = DefaultScheduler.Instance;
 
     /// <summary>
+    /// Where the sender's events and librdkafka's log lines and error events go (categories in
+    /// <see cref="KafkaDiagnostics"/>). Default <see cref="NullLoggerFactory.Instance"/>: nothing is written anywhere, in
+    /// particular nothing raw on stderr (librdkafka's default).
+    /// </summary>
+    public ILoggerFactory LoggerFactory
+    {
+        get;
+        init => field = value ?? throw new ArgumentNullException(nameof(LoggerFactory), "SenderOptions.LoggerFactory must not be null (leave it unset for none).");
+    } = NullLoggerFactory.Instance;
+
+    /// <summary>
     /// The producer's <c>transactional.id</c>: required by <see cref="KafkaSender{TKey, TValue}.TransactionManager"/> and
     /// <see cref="KafkaSender{TKey, TValue}.SendTransactionally{TCorrelation}"/> (without it they throw an
     /// <see cref="InvalidOperationException"/> naming this option). Setting it makes the producer idempotent and
@@ -191,17 +202,6 @@ public sealed partial record SenderOptions<TKey, TValue>
                 nameof(TransactionalId));
         }
     }
-
-    /// <summary>
-    /// Where the sender's events and librdkafka's log lines and error events go (categories in
-    /// <see cref="KafkaDiagnostics"/>). Default <see cref="NullLoggerFactory.Instance"/>: nothing is written anywhere, in
-    /// particular nothing raw on stderr (librdkafka's default).
-    /// </summary>
-    public ILoggerFactory LoggerFactory
-    {
-        get;
-        init => field = value ?? throw new ArgumentNullException(nameof(LoggerFactory), "SenderOptions.LoggerFactory must not be null (leave it unset for none).");
-    } = NullLoggerFactory.Instance;
 
     private static ReadOnlyDictionary<string, string> Copy(IEnumerable<KeyValuePair<string, string>> properties)
     {
