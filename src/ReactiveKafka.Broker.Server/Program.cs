@@ -71,7 +71,12 @@ await using (broker)
 {
     logger.LogInformation("Broker listening on {Bootstrap} (data in {DataDirectory}); Ctrl+C to stop", broker.BootstrapServers, Path.GetFullPath(arguments.DataDirectory));
 
-    // A line on stdout that scripts and tests can wait for.
+    // Lines on stdout that scripts and tests can wait for: each listener, then READY with the first one's address.
+    foreach (var listener in broker.Listeners)
+    {
+        Console.Out.WriteLine($"LISTENER {listener.Name} {listener.SecurityProtocol.KafkaName()} {listener.AdvertisedAddress}");
+    }
+
     Console.Out.WriteLine($"READY {broker.BootstrapServers}");
     Console.Out.Flush();
     try

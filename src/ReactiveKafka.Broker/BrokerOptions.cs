@@ -38,6 +38,9 @@ public sealed record BrokerOptions
     /// <summary>The SASL mechanisms and users; required (with users or OAUTHBEARER) when a listener is SASL_PLAINTEXT or SASL_SSL. Default null.</summary>
     public BrokerSaslOptions? Sasl { get; init; }
 
+    /// <summary>ACL authorization (super users, <c>allow.everyone.if.no.acl.found</c>); null (the default) allows everything.</summary>
+    public BrokerAuthorizationOptions? Authorization { get; init; }
+
     /// <summary>The broker's node id. Default 1.</summary>
     public int NodeId { get; init; } = 1;
 
@@ -77,6 +80,14 @@ public sealed record BrokerOptions
 
     /// <summary>How long the log cleaner sleeps when no compacted topic needs cleaning (<c>log.cleaner.backoff.ms</c>). Default 15 s.</summary>
     public TimeSpan CleanerBackoff { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// How long a partition remembers an idempotent producer that has not written (Kafka's
+    /// <c>producer.id.expiration.ms</c>; judged by its last batch's timestamp, checked at each retention pass): after it,
+    /// the producer's sequence is no longer checked there, so its retries are no longer recognised. A producer with an
+    /// open transaction never expires. Default 1 day, as Kafka.
+    /// </summary>
+    public TimeSpan ProducerIdExpiration { get; init; } = TimeSpan.FromDays(1);
 
     /// <summary>When appended data is forced to disk. Default <see cref="BrokerFlushPolicy.Durable"/>.</summary>
     public BrokerFlushPolicy FlushPolicy { get; init; } = BrokerFlushPolicy.Durable;
@@ -129,6 +140,30 @@ public sealed record BrokerOptions
     /// <c>max.poll.interval.ms</c> (5 min by default).
     /// </summary>
     public TimeSpan GroupInitialRebalanceDelay { get; init; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// The largest <c>transaction.timeout.ms</c> a transactional producer may ask for (Kafka's
+    /// <c>transaction.max.timeout.ms</c>); InitProducerId above it fails with INVALID_TRANSACTION_TIMEOUT. Default 15 minutes.
+    /// </summary>
+    public TimeSpan TransactionMaxTimeout { get; init; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>
+    /// How often the transaction coordinator aborts transactions older than their timeout (Kafka's
+    /// <c>transaction.abort.timed.out.transaction.cleanup.interval.ms</c>). Default 10 s.
+    /// </summary>
+    public TimeSpan TransactionAbortTimedOutInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How long a transactional id without a transaction is remembered after its last use (Kafka's
+    /// <c>transactional.id.expiration.ms</c>); a producer that returns later gets a new producer id. Default 7 days.
+    /// </summary>
+    public TimeSpan TransactionalIdExpiration { get; init; } = TimeSpan.FromDays(7);
+
+    /// <summary>
+    /// How often expired transactional ids are removed (Kafka's <c>transaction.remove.expired.transaction.cleanup.interval.ms</c>).
+    /// Default 1 hour.
+    /// </summary>
+    public TimeSpan TransactionRemoveExpiredInterval { get; init; } = TimeSpan.FromHours(1);
 
     /// <summary>The logger factory for the broker's logs. Default: no logging.</summary>
     public ILoggerFactory? LoggerFactory { get; init; }
@@ -212,6 +247,11 @@ public sealed record BrokerOptions
             throw Invalid(nameof(CleanerIoMaxBytesPerSecond), $"must be positive or null (no limit), was {cleanerRate}.");
         }
 
+        if (ProducerIdExpiration <= TimeSpan.Zero)
+        {
+            throw Invalid(nameof(ProducerIdExpiration), $"must be positive, was {ProducerIdExpiration}.");
+        }
+
         if (CleanerBackoff <= TimeSpan.Zero)
         {
             throw Invalid(nameof(CleanerBackoff), $"must be positive, was {CleanerBackoff}.");
@@ -273,6 +313,26 @@ public sealed record BrokerOptions
         if (GroupInitialRebalanceDelay < TimeSpan.Zero)
         {
             throw Invalid(nameof(GroupInitialRebalanceDelay), $"must not be negative, was {GroupInitialRebalanceDelay}.");
+        }
+
+        if (TransactionMaxTimeout < TimeSpan.FromMilliseconds(1) || TransactionMaxTimeout.TotalMilliseconds > int.MaxValue)
+        {
+            throw Invalid(nameof(TransactionMaxTimeout), $"must be from 1 ms to {int.MaxValue} ms (transaction.timeout.ms is an int32), was {TransactionMaxTimeout}.");
+        }
+
+        if (TransactionAbortTimedOutInterval <= TimeSpan.Zero)
+        {
+            throw Invalid(nameof(TransactionAbortTimedOutInterval), $"must be positive, was {TransactionAbortTimedOutInterval}.");
+        }
+
+        if (TransactionalIdExpiration <= TimeSpan.Zero)
+        {
+            throw Invalid(nameof(TransactionalIdExpiration), $"must be positive, was {TransactionalIdExpiration}.");
+        }
+
+        if (TransactionRemoveExpiredInterval <= TimeSpan.Zero)
+        {
+            throw Invalid(nameof(TransactionRemoveExpiredInterval), $"must be positive, was {TransactionRemoveExpiredInterval}.");
         }
 
         ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));

@@ -1,4 +1,5 @@
 using ReactiveKafka.Broker.Network;
+using ReactiveKafka.Broker.Security.Acls;
 using ReactiveKafka.Protocol;
 using ReactiveKafka.Protocol.Messages;
 
@@ -13,7 +14,9 @@ namespace ReactiveKafka.Broker.Handlers;
 /// as in Kafka, auto-creation happens on Metadata.
 /// Batches of idempotent and transactional producers are checked against the partition's producer state (a retry of
 /// one of a producer's last 5 batches is answered with its original offsets and not appended again; sequence gaps,
-/// fenced epochs and transactional misuse get Kafka's error codes, see <c>Storage.Producers.ProducerStateManager</c>).
+/// fenced epochs and transactional misuse get Kafka's error codes, see <c>Storage.Producers.ProducerStateManager</c>);
+/// transactional batches must belong to the producer's ongoing transaction on that partition (verified with the
+/// transaction coordinator first, as Kafka 3.6+: INVALID_TXN_STATE, INVALID_PRODUCER_EPOCH, INVALID_PRODUCER_ID_MAPPING).
 /// </summary>
 internal sealed class ProduceHandler(BrokerContext broker) : RequestHandler<ProduceRequest, ProduceResponse>(minVersion: 3, maxVersion: 11)
 {
@@ -32,14 +35,26 @@ internal sealed class ProduceHandler(BrokerContext broker) : RequestHandler<Prod
         List<(ProduceResponse.PartitionProduceResponse Result, Storage.PartitionLog Log, long EndOffset)>? durableWaits = null;
         var now = broker.Options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds();
 
+        // Kafka's checks: WRITE on the transactional id of a transactional produce, then WRITE on each topic.
+        var transactionDenied = request.TransactionalId is { } transactionalId
+            && !broker.Authorizer.Allows(context, AclOperation.Write, AclResourceType.TransactionalId, transactionalId);
         foreach (var topic in request.TopicData)
         {
             var topicResponse = new ProduceResponse.TopicProduceResponse { Name = topic.Name };
             response.Responses.Add(topicResponse);
+            var denied = transactionDenied ? ErrorCode.TransactionalIdAuthorizationFailed
+                : !broker.Authorizer.Allows(context, AclOperation.Write, AclResourceType.Topic, topic.Name) ? ErrorCode.TopicAuthorizationFailed
+                : ErrorCode.None;
             foreach (var partition in topic.PartitionData)
             {
                 var result = new ProduceResponse.PartitionProduceResponse { Index = partition.Index, BaseOffset = -1 };
                 topicResponse.PartitionResponses.Add(result);
+                if (denied != ErrorCode.None)
+                {
+                    result.ErrorCode = (short)denied;
+                    continue;
+                }
+
                 if (!validAcks)
                 {
                     result.ErrorCode = (short)ErrorCode.InvalidRequiredAcks;
@@ -57,6 +72,15 @@ internal sealed class ProduceHandler(BrokerContext broker) : RequestHandler<Prod
                 {
                     result.ErrorCode = (short)ErrorCode.InvalidRecord;
                     result.ErrorMessage = "The produce request has no records for this partition.";
+                    continue;
+                }
+
+                // Kafka's transaction verification (KIP-890 part 1): a transactional write must go to a partition of
+                // the producer's ongoing transaction, else it could hang the partition's last stable offset.
+                if (broker.Transactions.VerifyProduce(request.TransactionalId, records.Span, new(topic.Name, partition.Index)) is var verified and not ErrorCode.None)
+                {
+                    result.ErrorCode = (short)verified;
+                    result.ErrorMessage = $"The transactional records are not part of an ongoing transaction of {request.TransactionalId ?? "a transactional id"} on this partition ({verified}).";
                     continue;
                 }
 

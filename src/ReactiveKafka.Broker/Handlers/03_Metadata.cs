@@ -1,4 +1,5 @@
 using ReactiveKafka.Broker.Network;
+using ReactiveKafka.Broker.Security.Acls;
 using ReactiveKafka.Protocol;
 using ReactiveKafka.Protocol.Messages;
 
@@ -28,9 +29,13 @@ internal sealed class MetadataHandler(BrokerContext broker) : RequestHandler<Met
         var allTopics = request.Topics is null || (context.ApiVersion == 0 && request.Topics.Count == 0);
         if (allTopics)
         {
+            // As Kafka: a listing of every topic leaves out those the principal may not DESCRIBE.
             foreach (var topic in broker.Topics.ListTopics())
             {
-                response.Topics.Add(Describe(topic, nodeId));
+                if (broker.Authorizer.Allows(context, AclOperation.Describe, AclResourceType.Topic, topic.Name, logIfDenied: false))
+                {
+                    response.Topics.Add(Describe(topic, nodeId));
+                }
             }
 
             return new(response);
@@ -50,7 +55,21 @@ internal sealed class MetadataHandler(BrokerContext broker) : RequestHandler<Met
                 continue;
             }
 
+            if (!broker.Authorizer.Allows(context, AclOperation.Describe, AclResourceType.Topic, name))
+            {
+                response.Topics.Add(new MetadataResponse.MetadataResponseTopic { Name = name, ErrorCode = (short)ErrorCode.TopicAuthorizationFailed });
+                continue;
+            }
+
             var topic = broker.Topics.GetTopic(name);
+            if (topic is null && autoCreate
+                && !broker.Authorizer.AllowsCluster(context, AclOperation.Create, logIfDenied: false)
+                && !broker.Authorizer.Allows(context, AclOperation.Create, AclResourceType.Topic, name))
+            {
+                response.Topics.Add(new MetadataResponse.MetadataResponseTopic { Name = name, ErrorCode = (short)ErrorCode.TopicAuthorizationFailed });
+                continue;
+            }
+
             if (topic is null && autoCreate)
             {
                 var created = broker.Topics.CreateTopic(name, broker.Options.DefaultPartitions, configs: null, validateOnly: false);

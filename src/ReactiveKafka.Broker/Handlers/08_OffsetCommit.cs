@@ -1,5 +1,6 @@
 using ReactiveKafka.Broker.Groups;
 using ReactiveKafka.Broker.Network;
+using ReactiveKafka.Broker.Security.Acls;
 using ReactiveKafka.Protocol;
 using ReactiveKafka.Protocol.Messages;
 
@@ -19,12 +20,22 @@ internal sealed class OffsetCommitHandler(BrokerContext broker) : RequestHandler
     {
         var errors = new Dictionary<(string, int), ErrorCode>();
         var accepted = new List<OffsetCommitPartition>();
+        var groupAllowed = broker.Authorizer.Allows(context, AclOperation.Read, AclResourceType.Group, request.GroupId);
         foreach (var topic in request.Topics)
         {
+            var topicAllowed = groupAllowed && broker.Authorizer.Allows(context, AclOperation.Read, AclResourceType.Topic, topic.Name);
             foreach (var partition in topic.Partitions)
             {
                 var log = broker.Topics.GetPartition(topic.Name, partition.PartitionIndex);
-                if (log is null)
+                if (!groupAllowed)
+                {
+                    errors[(topic.Name, partition.PartitionIndex)] = ErrorCode.GroupAuthorizationFailed;
+                }
+                else if (!topicAllowed)
+                {
+                    errors[(topic.Name, partition.PartitionIndex)] = ErrorCode.TopicAuthorizationFailed;
+                }
+                else if (log is null)
                 {
                     errors[(topic.Name, partition.PartitionIndex)] = ErrorCode.UnknownTopicOrPartition;
                 }

@@ -1,4 +1,5 @@
 using ReactiveKafka.Broker.Network;
+using ReactiveKafka.Broker.Security.Acls;
 using ReactiveKafka.Protocol;
 using ReactiveKafka.Protocol.Messages;
 
@@ -26,19 +27,31 @@ internal sealed class FindCoordinatorHandler(BrokerContext broker) : RequestHand
             Host = host,
             Port = port,
         };
+        if (error == ErrorCode.None && context.ApiVersion < 4 && Denied(context, request.KeyType, request.Key) is { } denied)
+        {
+            (response.ErrorCode, response.ErrorMessage, response.NodeId, response.Host, response.Port) = ((short)denied, null, -1, "", -1);
+        }
+
         foreach (var key in request.CoordinatorKeys)
         {
+            var keyError = error == ErrorCode.None ? Denied(context, request.KeyType, key) ?? ErrorCode.None : error;
             response.Coordinators.Add(new FindCoordinatorResponse.Coordinator
             {
                 Key = key,
-                NodeId = broker.Options.NodeId,
-                Host = host,
-                Port = port,
-                ErrorCode = (short)error,
-                ErrorMessage = response.ErrorMessage,
+                NodeId = keyError is ErrorCode.None ? broker.Options.NodeId : -1,
+                Host = keyError is ErrorCode.None ? host : "",
+                Port = keyError is ErrorCode.None ? port : -1,
+                ErrorCode = (short)keyError,
+                ErrorMessage = keyError == error ? response.ErrorMessage : null,
             });
         }
 
         return new(response);
     }
+
+    // Kafka: DESCRIBE on the group, or on the transactional id.
+    private ErrorCode? Denied(RequestContext context, sbyte keyType, string key) =>
+        keyType == GroupKeyType
+            ? broker.Authorizer.Allows(context, AclOperation.Describe, AclResourceType.Group, key) ? null : ErrorCode.GroupAuthorizationFailed
+            : broker.Authorizer.Allows(context, AclOperation.Describe, AclResourceType.TransactionalId, key) ? null : ErrorCode.TransactionalIdAuthorizationFailed;
 }

@@ -1,5 +1,6 @@
 using ReactiveKafka.Broker.Groups;
 using ReactiveKafka.Broker.Network;
+using ReactiveKafka.Broker.Security.Acls;
 using ReactiveKafka.Protocol.Messages;
 
 namespace ReactiveKafka.Broker.Handlers;
@@ -14,6 +15,17 @@ internal sealed class JoinGroupHandler(BrokerContext broker) : RequestHandler<Jo
     /// <inheritdoc />
     protected override async ValueTask<JoinGroupResponse?> HandleAsync(RequestContext context, JoinGroupRequest request)
     {
+        if (!broker.Authorizer.Allows(context, AclOperation.Read, AclResourceType.Group, request.GroupId))
+        {
+            return new JoinGroupResponse
+            {
+                ErrorCode = (short)Protocol.ErrorCode.GroupAuthorizationFailed,
+                GenerationId = -1,
+                ProtocolName = context.ApiVersion >= 7 ? null : "",
+                MemberId = request.MemberId,
+            };
+        }
+
         var input = new JoinGroupInput(
             request.GroupId,
             request.SessionTimeoutMs,

@@ -1,5 +1,6 @@
 using ReactiveKafka.Broker.Groups;
 using ReactiveKafka.Broker.Network;
+using ReactiveKafka.Broker.Security.Acls;
 using ReactiveKafka.Protocol.Messages;
 
 namespace ReactiveKafka.Broker.Handlers;
@@ -10,6 +11,11 @@ internal sealed class HeartbeatHandler(BrokerContext broker) : RequestHandler<He
     /// <inheritdoc />
     protected override async ValueTask<HeartbeatResponse?> HandleAsync(RequestContext context, HeartbeatRequest request)
     {
+        if (!broker.Authorizer.Allows(context, AclOperation.Read, AclResourceType.Group, request.GroupId))
+        {
+            return new HeartbeatResponse { ErrorCode = (short)Protocol.ErrorCode.GroupAuthorizationFailed };
+        }
+
         var error = await broker.Groups.HeartbeatAsync(
             new HeartbeatInput(request.GroupId, request.GenerationId, request.MemberId, request.GroupInstanceId),
             context.ConnectionClosed).ConfigureAwait(false);

@@ -1,5 +1,6 @@
 using ReactiveKafka.Broker.Groups;
 using ReactiveKafka.Broker.Network;
+using ReactiveKafka.Broker.Security.Acls;
 using ReactiveKafka.Protocol.Messages;
 
 namespace ReactiveKafka.Broker.Handlers;
@@ -10,6 +11,11 @@ internal sealed class LeaveGroupHandler(BrokerContext broker) : RequestHandler<L
     /// <inheritdoc />
     protected override async ValueTask<LeaveGroupResponse?> HandleAsync(RequestContext context, LeaveGroupRequest request)
     {
+        if (!broker.Authorizer.Allows(context, AclOperation.Read, AclResourceType.Group, request.GroupId))
+        {
+            return new LeaveGroupResponse { ErrorCode = (short)Protocol.ErrorCode.GroupAuthorizationFailed };
+        }
+
         IReadOnlyList<LeavingMember> members = context.ApiVersion < 3
             ? [new LeavingMember(request.MemberId, null)]
             : request.Members.Select(m => new LeavingMember(m.MemberId, m.GroupInstanceId, m.Reason)).ToList();

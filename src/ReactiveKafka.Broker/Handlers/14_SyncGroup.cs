@@ -1,5 +1,6 @@
 using ReactiveKafka.Broker.Groups;
 using ReactiveKafka.Broker.Network;
+using ReactiveKafka.Broker.Security.Acls;
 using ReactiveKafka.Protocol.Messages;
 
 namespace ReactiveKafka.Broker.Handlers;
@@ -10,6 +11,11 @@ internal sealed class SyncGroupHandler(BrokerContext broker) : RequestHandler<Sy
     /// <inheritdoc />
     protected override async ValueTask<SyncGroupResponse?> HandleAsync(RequestContext context, SyncGroupRequest request)
     {
+        if (!broker.Authorizer.Allows(context, AclOperation.Read, AclResourceType.Group, request.GroupId))
+        {
+            return new SyncGroupResponse { ErrorCode = (short)Protocol.ErrorCode.GroupAuthorizationFailed };
+        }
+
         var input = new SyncGroupInput(
             request.GroupId,
             request.GenerationId,

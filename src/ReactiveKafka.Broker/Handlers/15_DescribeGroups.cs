@@ -1,4 +1,5 @@
 using ReactiveKafka.Broker.Network;
+using ReactiveKafka.Broker.Security.Acls;
 using ReactiveKafka.Protocol.Messages;
 
 namespace ReactiveKafka.Broker.Handlers;
@@ -10,7 +11,9 @@ internal sealed class DescribeGroupsHandler(BrokerContext broker) : RequestHandl
     protected override ValueTask<DescribeGroupsResponse?> HandleAsync(RequestContext context, DescribeGroupsRequest request) =>
         new(new DescribeGroupsResponse
         {
-            Groups = broker.Groups.DescribeGroups(request.Groups).Select(g => new DescribeGroupsResponse.DescribedGroup
+            Groups = broker.Groups.DescribeGroups(request.Groups).Select(g => !broker.Authorizer.Allows(context, AclOperation.Describe, AclResourceType.Group, g.GroupId)
+                ? new DescribeGroupsResponse.DescribedGroup { GroupId = g.GroupId, ErrorCode = (short)Protocol.ErrorCode.GroupAuthorizationFailed }
+                : new DescribeGroupsResponse.DescribedGroup
             {
                 ErrorCode = (short)g.Error,
                 GroupId = g.GroupId,

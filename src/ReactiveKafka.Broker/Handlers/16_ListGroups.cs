@@ -1,4 +1,5 @@
 using ReactiveKafka.Broker.Network;
+using ReactiveKafka.Broker.Security.Acls;
 using ReactiveKafka.Protocol.Messages;
 
 namespace ReactiveKafka.Broker.Handlers;
@@ -11,6 +12,9 @@ internal sealed class ListGroupsHandler(BrokerContext broker) : RequestHandler<L
         new(new ListGroupsResponse
         {
             Groups = broker.Groups.ListGroups(request.StatesFilter.Count > 0 ? request.StatesFilter : null, request.TypesFilter.Count > 0 ? request.TypesFilter : null)
+                // As Kafka: DESCRIBE on the cluster lists every group, otherwise only the groups the principal may DESCRIBE.
+                .Where(g => !broker.Authorizer.Enabled || broker.Authorizer.AllowsCluster(context, AclOperation.Describe, logIfDenied: false)
+                    || broker.Authorizer.Allows(context, AclOperation.Describe, AclResourceType.Group, g.GroupId, logIfDenied: false))
                 .Select(g => new ListGroupsResponse.ListedGroup { GroupId = g.GroupId, ProtocolType = g.ProtocolType, GroupState = g.State, GroupType = g.GroupType })
                 .ToList(),
         });

@@ -1,4 +1,5 @@
 using ReactiveKafka.Broker.Network;
+using ReactiveKafka.Broker.Security.Acls;
 using ReactiveKafka.Protocol;
 using ReactiveKafka.Protocol.Messages;
 
@@ -22,6 +23,14 @@ internal sealed class CreateTopicsHandler(BrokerContext broker) : RequestHandler
         {
             var result = new CreateTopicsResponse.CreatableTopicResult { Name = topic.Name, NumPartitions = -1, ReplicationFactor = -1, ErrorMessage = null };
             response.Topics.Add(result);
+            if (!broker.Authorizer.AllowsCluster(context, AclOperation.Create, logIfDenied: false)
+                && !broker.Authorizer.Allows(context, AclOperation.Create, AclResourceType.Topic, topic.Name))
+            {
+                result.ErrorCode = (short)ErrorCode.TopicAuthorizationFailed;
+                result.ErrorMessage = "Authorization failed.";
+                continue;
+            }
+
             if (Check(topic, out var partitions) is { } problem)
             {
                 result.ErrorCode = (short)problem.Error;

@@ -1,4 +1,5 @@
 using ReactiveKafka.Broker.Network;
+using ReactiveKafka.Broker.Security.Acls;
 using ReactiveKafka.Protocol;
 using ReactiveKafka.Protocol.Messages;
 
@@ -22,6 +23,12 @@ internal sealed class DeleteTopicsHandler(BrokerContext broker) : RequestHandler
             if (name is null)
             {
                 result.ErrorCode = (short)ErrorCode.UnknownTopicId;
+                continue;
+            }
+
+            if (!broker.Authorizer.Allows(context, AclOperation.Delete, AclResourceType.Topic, name))
+            {
+                result.ErrorCode = (short)ErrorCode.TopicAuthorizationFailed;
                 continue;
             }
 

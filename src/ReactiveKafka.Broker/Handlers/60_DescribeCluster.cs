@@ -1,4 +1,5 @@
 using ReactiveKafka.Broker.Network;
+using ReactiveKafka.Broker.Security.Acls;
 using ReactiveKafka.Protocol.Messages;
 
 namespace ReactiveKafka.Broker.Handlers;
@@ -10,6 +11,11 @@ internal sealed class DescribeClusterHandler(BrokerContext broker) : RequestHand
     protected override ValueTask<DescribeClusterResponse?> HandleAsync(RequestContext context, DescribeClusterRequest request)
     {
         var (host, port) = (context.Listener.AdvertisedHost, context.Listener.AdvertisedPort);
+        if (!broker.Authorizer.AllowsCluster(context, AclOperation.Describe))
+        {
+            return new(new DescribeClusterResponse { ErrorCode = (short)Protocol.ErrorCode.ClusterAuthorizationFailed, ClusterId = broker.ClusterId, ControllerId = -1 });
+        }
+
         return new(new DescribeClusterResponse
         {
             ClusterId = broker.ClusterId,

@@ -1,4 +1,5 @@
 using ReactiveKafka.Protocol;
+using ReactiveKafka.Protocol.Records;
 
 namespace ReactiveKafka.Broker.Transactions;
 
@@ -29,6 +30,21 @@ internal sealed partial class TransactionCoordinator
     /// </summary>
     public ErrorCode VerifyPartition(string transactionalId, long producerId, short producerEpoch, TransactionPartition partition) =>
         Verify(transactionalId, producerId, producerEpoch, m => m.Partitions.Contains(partition));
+
+    /// <summary>
+    /// The check of a Produce: NONE for records that are not transactional; otherwise as <see cref="VerifyPartition"/>
+    /// for the producer of the first batch (all batches of one partition come from one producer), and INVALID_REQUEST
+    /// for transactional records sent without a transactional id. Malformed records are left to the log's validation.
+    /// </summary>
+    public ErrorCode VerifyProduce(string? transactionalId, ReadOnlySpan<byte> records, TransactionPartition partition)
+    {
+        if (!RecordBatchHeader.TryRead(records, out var header) || !header.IsTransactional || header.IsControl || !header.HasProducerId)
+        {
+            return ErrorCode.None;
+        }
+
+        return transactionalId is null ? ErrorCode.InvalidRequest : VerifyPartition(transactionalId, header.ProducerId, header.ProducerEpoch, partition);
+    }
 
     /// <summary>Like <see cref="VerifyPartition"/> for a TxnOffsetCommit: the group must have been added with AddOffsetsToTxn.</summary>
     public ErrorCode VerifyGroup(string transactionalId, long producerId, short producerEpoch, string groupId) =>

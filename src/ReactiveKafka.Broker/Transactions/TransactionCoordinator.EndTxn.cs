@@ -116,21 +116,9 @@ internal sealed partial class TransactionCoordinator
         await Task.Yield();
         var commit = prepared.State == TransactionState.PrepareCommit;
         var token = _shutdown.Token;
-        foreach (var partition in prepared.Partitions)
-        {
-            while (true)
-            {
-                var error = await WriteMarkerAsync(partition, prepared, commit, token).ConfigureAwait(false);
-                if (error is ErrorCode.None or ErrorCode.UnknownTopicOrPartition)
-                {
-                    break;
-                }
 
-                _logger.LogWarning("Writing the {Marker} marker of {TransactionalId} to {Partition} failed with {Error}; retrying",
-                    commit ? "COMMIT" : "ABORT", prepared.TransactionalId, partition, error);
-                await Task.Delay(_options.RetryBackoff, _time, token).ConfigureAwait(false);
-            }
-        }
+        // All partitions at once: each waits for its own log's fsync, so in parallel they cost one fsync, not one each.
+        await Task.WhenAll(prepared.Partitions.Select(p => WriteMarkerUntilDoneAsync(p, prepared, commit, token))).ConfigureAwait(false);
 
         foreach (var group in prepared.Groups)
         {
@@ -177,6 +165,32 @@ internal sealed partial class TransactionCoordinator
         lock (entry.Gate)
         {
             entry.Completion = null;
+        }
+    }
+
+    /// <summary>Writes one partition's marker, retried until it succeeds, is not needed, or can never be written.</summary>
+    private async Task WriteMarkerUntilDoneAsync(TransactionPartition partition, TransactionMetadata prepared, bool commit, CancellationToken token)
+    {
+        while (true)
+        {
+            var error = await WriteMarkerAsync(partition, prepared, commit, token).ConfigureAwait(false);
+            if (error is ErrorCode.None or ErrorCode.UnknownTopicOrPartition)
+            {
+                return;
+            }
+
+            if (error is ErrorCode.InvalidProducerEpoch or ErrorCode.TransactionCoordinatorFenced)
+            {
+                // The partition has seen a newer epoch of the producer: this marker can never be written, and Kafka's
+                // marker sender gives up on it too. Retrying would hold the transaction in PrepareX for ever.
+                _logger.LogWarning("The {Marker} marker of {TransactionalId} was refused by {Partition} ({Error}): a newer epoch wrote there; skipped",
+                    commit ? "COMMIT" : "ABORT", prepared.TransactionalId, partition, error);
+                return;
+            }
+
+            _logger.LogWarning("Writing the {Marker} marker of {TransactionalId} to {Partition} failed with {Error}; retrying",
+                commit ? "COMMIT" : "ABORT", prepared.TransactionalId, partition, error);
+            await Task.Delay(_options.RetryBackoff, _time, token).ConfigureAwait(false);
         }
     }
 

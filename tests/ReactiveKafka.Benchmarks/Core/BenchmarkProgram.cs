@@ -10,7 +10,10 @@ public static class BenchmarkProgram
     [
         new SenderScenario(),
         new ReceiverScenario(),
+        new TelemetrySenderScenario(),
+        new TelemetryReceiverScenario(),
         new BrokerProduceScenario(),
+        new TransactionalProduceScenario(),
         new BrokerConsumeScenario(),
         new LargeRecordsScenario(),
         new LatencyScenario(),
@@ -18,6 +21,9 @@ public static class BenchmarkProgram
         new BrokerMemoryScenario(),
         new RecoveryScenario(),
         new CleanerScenario(),
+        new IdempotentProduceScenario(),
+        new ExactlyOnceScenario("at-least-once"),
+        new ExactlyOnceScenario("confluent"),
     ];
 
     public static async Task<int> MainAsync(string[] args)

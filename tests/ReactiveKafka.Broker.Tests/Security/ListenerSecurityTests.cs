@@ -104,6 +104,22 @@ public sealed class ListenerSecurityTests(SecuredBrokerFixture fixture) : IClass
         Assert.Contains("certificate verify failed", error.Reason, StringComparison.OrdinalIgnoreCase);
     }
 
+    [Fact]
+    public async Task AclApis_WithoutAnAuthorizer_AnswerSecurityDisabled()
+    {
+        using var admin = new AdminClientBuilder(fixture.Config<AdminClientConfig>("PLAINTEXT")).Build();
+        var binding = new Confluent.Kafka.Admin.AclBinding
+        {
+            Pattern = new Confluent.Kafka.Admin.ResourcePattern { Type = Confluent.Kafka.Admin.ResourceType.Topic, Name = "t", ResourcePatternType = Confluent.Kafka.Admin.ResourcePatternType.Literal },
+            Entry = new Confluent.Kafka.Admin.AccessControlEntry { Principal = "User:bob", Host = "*", Operation = Confluent.Kafka.Admin.AclOperation.Read, PermissionType = Confluent.Kafka.Admin.AclPermissionType.Allow },
+        };
+
+        var error = await Assert.ThrowsAsync<Confluent.Kafka.Admin.CreateAclsException>(() => admin.CreateAclsAsync([binding]));
+
+        Assert.Equal(ErrorCode.SecurityDisabled, Assert.Single(error.Results).Error.Code);
+        Assert.Contains("No Authorizer is configured on the broker", error.Results[0].Error.Reason);
+    }
+
     private static Error FirstError(ClientConfig config)
     {
         var errors = new ConcurrentQueue<Error>();

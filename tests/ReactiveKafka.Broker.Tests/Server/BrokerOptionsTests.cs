@@ -34,6 +34,12 @@ public sealed class BrokerOptionsTests
         { nameof(BrokerOptions.CleanerIoMaxBytesPerSecond), o => o with { CleanerIoMaxBytesPerSecond = 0 } },
         { nameof(BrokerOptions.CleanerIoMaxBytesPerSecond), o => o with { CleanerIoMaxBytesPerSecond = double.NaN } },
         { nameof(BrokerOptions.CleanerBackoff), o => o with { CleanerBackoff = TimeSpan.Zero } },
+        { nameof(BrokerOptions.ProducerIdExpiration), o => o with { ProducerIdExpiration = TimeSpan.Zero } },
+        { nameof(BrokerOptions.TransactionMaxTimeout), o => o with { TransactionMaxTimeout = TimeSpan.Zero } },
+        { nameof(BrokerOptions.TransactionMaxTimeout), o => o with { TransactionMaxTimeout = TimeSpan.FromDays(30) } },
+        { nameof(BrokerOptions.TransactionAbortTimedOutInterval), o => o with { TransactionAbortTimedOutInterval = TimeSpan.Zero } },
+        { nameof(BrokerOptions.TransactionalIdExpiration), o => o with { TransactionalIdExpiration = TimeSpan.FromSeconds(-1) } },
+        { nameof(BrokerOptions.TransactionRemoveExpiredInterval), o => o with { TransactionRemoveExpiredInterval = TimeSpan.Zero } },
     };
 
     [Theory]
@@ -44,6 +50,17 @@ public sealed class BrokerOptionsTests
 
         Assert.Equal(option, error.ParamName);
         Assert.Contains($"BrokerOptions.{option}", error.Message);
+    }
+
+    [Fact]
+    public void Defaults_Transactions_AreKafkas()
+    {
+        var options = new BrokerOptions();
+
+        Assert.Equal(TimeSpan.FromMinutes(15), options.TransactionMaxTimeout);            // transaction.max.timeout.ms
+        Assert.Equal(TimeSpan.FromSeconds(10), options.TransactionAbortTimedOutInterval); // transaction.abort.timed.out.transaction.cleanup.interval.ms
+        Assert.Equal(TimeSpan.FromDays(7), options.TransactionalIdExpiration);            // transactional.id.expiration.ms
+        Assert.Equal(TimeSpan.FromHours(1), options.TransactionRemoveExpiredInterval);    // transaction.remove.expired.transaction.cleanup.interval.ms
     }
 
     [Fact]

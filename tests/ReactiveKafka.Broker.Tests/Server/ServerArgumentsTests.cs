@@ -14,7 +14,7 @@ public sealed class ServerArgumentsTests
             "--flush-interval-ms", "50", "--max-request-bytes", "4096", "--max-message-bytes", "2048", "--max-connections", "7", "--log-level", "warning",
             "--max-connections-per-ip", "5", "--max-connections-per-ip-overrides", "127.0.0.1:9, ::1:0", "--connections-max-idle-ms", "1500",
             "--partial-request-timeout-ms", "-1",
-            "--cleaner-dedupe-buffer-bytes", "1048576", "--cleaner-io-max-bytes-per-second", "5000000", "--cleaner-backoff-ms", "250"]);
+            "--cleaner-dedupe-buffer-bytes", "1048576", "--cleaner-io-max-bytes-per-second", "5000000", "--cleaner-backoff-ms", "250", "--producer-id-expiration-ms", "60000"]);
 
         var options = arguments.ToOptions(Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
 
@@ -39,6 +39,8 @@ public sealed class ServerArgumentsTests
         Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Warning, arguments.LogLevel);
         Assert.Equal((1048576L, 5_000_000d, TimeSpan.FromMilliseconds(250)), (options.CleanerDedupeBufferSize, options.CleanerIoMaxBytesPerSecond, options.CleanerBackoff));
         Assert.Null(ServerArguments.Parse([]).ToOptions(Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).CleanerIoMaxBytesPerSecond);
+        Assert.Equal(TimeSpan.FromMinutes(1), options.ProducerIdExpiration);
+        Assert.Equal(TimeSpan.FromDays(1), ServerArguments.Parse([]).ToOptions(Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).ProducerIdExpiration);
         options.Validate();
     }
 
@@ -86,6 +88,23 @@ public sealed class ServerArgumentsTests
     }
 
     [Fact]
+    public void Parse_TransactionOptions_MapToBrokerOptionsAndAreInTheHelp()
+    {
+        var options = ServerArguments.Parse([
+            "--transaction-max-timeout-ms", "60000", "--transaction-abort-timed-out-interval-ms", "250",
+            "--transactional-id-expiration-ms", "3600000", "--transaction-remove-expired-interval-ms", "5000",
+        ]).ToOptions(Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
+
+        Assert.Equal(
+            (TimeSpan.FromMinutes(1), TimeSpan.FromMilliseconds(250), TimeSpan.FromHours(1), TimeSpan.FromSeconds(5)),
+            (options.TransactionMaxTimeout, options.TransactionAbortTimedOutInterval, options.TransactionalIdExpiration, options.TransactionRemoveExpiredInterval));
+        foreach (var text in (string[])["--transaction-max-timeout-ms", "transaction.max.timeout.ms", "--transaction-abort-timed-out-interval-ms", "--transactional-id-expiration-ms", "--transaction-remove-expired-interval-ms"])
+        {
+            Assert.Contains(text, ServerArguments.HelpText);
+        }
+    }
+
+    [Fact]
     public void Parse_Help_ShowsHelp() => Assert.True(ServerArguments.Parse(["--help"]).ShowHelp);
 
     [Fact]
@@ -94,5 +113,6 @@ public sealed class ServerArgumentsTests
         Assert.Contains("--cleaner-dedupe-buffer-bytes", ServerArguments.HelpText);
         Assert.Contains("--cleaner-io-max-bytes-per-second", ServerArguments.HelpText);
         Assert.Contains("--cleaner-backoff-ms", ServerArguments.HelpText);
+        Assert.Contains("--producer-id-expiration-ms", ServerArguments.HelpText);
     }
 }

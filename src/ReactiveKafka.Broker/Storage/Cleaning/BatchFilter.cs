@@ -28,10 +28,10 @@ internal readonly record struct BatchFilterResult(int RecordsRead, int RecordsRe
 /// which carries the producer's last sequence and epoch, or the last batch of a cleaned segment, which keeps the
 /// segment's end offset): it is then written as an empty batch with the original offsets, producer fields and max
 /// timestamp, as Kafka does.</para>
-/// <para>Control batches (transaction markers) are kept unchanged for now. Transactions seam: when the broker gains
-/// an aborted-transaction index, aborted data batches are dropped and markers are removed after their delete horizon
-/// (Kafka's <c>CleanedTransactionMetadata</c>); that decision belongs to the caller's retention arguments and to the
-/// <see cref="ShouldKeepControlBatch"/> branch here.</para>
+/// <para>Transactions (the caller's <see cref="TransactionVerdict"/>, from <see cref="AbortedTransactionTracker"/>): the
+/// records of an aborted transaction's batch are all removed; a marker whose transaction has no batch left is stamped
+/// with a delete horizon by the first clean that sees it so, and removed by a clean after that horizon (Kafka's
+/// two-pass marker removal); any other marker is kept unchanged.</para>
 /// </remarks>
 internal static class BatchFilter
 {
@@ -45,11 +45,13 @@ internal static class BatchFilter
     /// <param name="deleteRetentionMs">The topic's <c>delete.retention.ms</c>.</param>
     /// <param name="keepIfEmpty">Write an empty batch rather than nothing when no record stays.</param>
     /// <param name="output">Where the kept bytes go.</param>
+    /// <param name="verdict">What the batch's transaction asks for.</param>
     /// <exception cref="ProtocolException">The batch is corrupt (CRC, framing, compression).</exception>
     public static BatchFilterResult Filter(
-        ReadOnlyMemory<byte> batch, in RecordBatchHeader header, OffsetMap map, long nowMs, long deleteRetentionMs, bool keepIfEmpty, ProtocolWriter output)
+        ReadOnlyMemory<byte> batch, in RecordBatchHeader header, OffsetMap map, long nowMs, long deleteRetentionMs, bool keepIfEmpty, ProtocolWriter output,
+        TransactionVerdict verdict = TransactionVerdict.Keep)
     {
-        if (header.IsControl && ShouldKeepControlBatch(header))
+        if (header.IsControl && verdict != TransactionVerdict.RemovableMarker)
         {
             output.WriteRaw(batch.Span);
             return new BatchFilterResult(header.RecordCount, header.RecordCount, batch.Length, false);
@@ -62,6 +64,23 @@ internal static class BatchFilter
         var keptTombstone = false;
         foreach (var record in records)
         {
+            if (verdict == TransactionVerdict.AbortedData)
+            {
+                break; // every record of an aborted transaction goes
+            }
+
+            if (header.IsControl)
+            {
+                // A removable marker: kept (stamped with a horizon) until its delete horizon passed.
+                if (!tombstonesPass)
+                {
+                    kept.Add(record);
+                    keptTombstone = true;
+                }
+
+                continue;
+            }
+
             if (ShouldKeep(record, map, tombstonesPass))
             {
                 kept.Add(record);
@@ -112,10 +131,6 @@ internal static class BatchFilter
 
         return record.Offset >= map.Get(key.Span) && (record.Value is not null || !tombstonesPass);
     }
-
-    // Transactions seam: markers stay until the aborted-transaction index can tell when all of a transaction's
-    // batches are gone and the marker's delete horizon has passed (Kafka's onControlBatchRead).
-    private static bool ShouldKeepControlBatch(in RecordBatchHeader header) => true;
 
     private static RecordBatchOptions OptionsOf(in RecordBatchHeader header) => new()
     {

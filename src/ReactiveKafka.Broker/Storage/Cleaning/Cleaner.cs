@@ -49,7 +49,10 @@ internal sealed class Cleaner(CleanerOptions options, IoThrottle throttle, ILogg
         var wanted = (long)Math.Ceiling(dirtyOffsets / Options.DedupeBufferLoadFactor) + 2;
         var map = new OffsetMap(Math.Min(Options.DedupeBufferSize, wanted * OffsetMap.BytesPerSlot), Options.DedupeBufferLoadFactor);
         stats.MapMemoryBytes = map.MemoryBytes;
-        BuildOffsetMap(segments, range, map, stats, cancellationToken);
+
+        // The aborted transactions overlapping what a clean can touch: their records are neither mapped nor kept.
+        var aborted = log.AbortedTransactions(segments[0].BaseOffset, range.FirstUncleanableOffset);
+        BuildOffsetMap(segments, range, map, new AbortedTransactionTracker(aborted), stats, cancellationToken);
         stats.MapUtilization = map.Utilization;
         var end = map.LatestOffset + 1;
         if (end <= range.FirstDirtyOffset)
@@ -61,10 +64,11 @@ internal sealed class Cleaner(CleanerOptions options, IoThrottle throttle, ILogg
         var extents = toClean.Select(s => new SegmentExtent(s.BaseOffset, s.Size,
             (long)s.IndexEntryCount * OffsetIndex.EntrySize, (long)s.TimeIndexEntryCount * TimeIndex.EntrySize)).ToList();
         ProducerLastBatches? producers = null;
+        var transactions = new AbortedTransactionTracker(aborted);
         foreach (var (start, count) in SegmentGrouper.Group(extents, config.SegmentBytes, config.SegmentIndexBytes, end))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (!CleanGroup(log, config, toClean, start, count, map, nowMs, stats, ref producers, cancellationToken))
+            if (!CleanGroup(log, config, toClean, start, count, map, transactions, nowMs, stats, ref producers, cancellationToken))
             {
                 stats.Aborted = true;
                 break;
@@ -77,7 +81,7 @@ internal sealed class Cleaner(CleanerOptions options, IoThrottle throttle, ILogg
     }
 
     // Kafka's buildOffsetMap: every keyed record of [first dirty, first uncleanable), until the map is full.
-    private void BuildOffsetMap(List<LogSegment> segments, CleanableRange range, OffsetMap map, CleanerStats stats, CancellationToken cancellationToken)
+    private void BuildOffsetMap(List<LogSegment> segments, CleanableRange range, OffsetMap map, AbortedTransactionTracker transactions, CleanerStats stats, CancellationToken cancellationToken)
     {
         var start = range.FirstDirtyOffset;
         for (var i = 0; i < segments.Count; i++)
@@ -100,9 +104,12 @@ internal sealed class Cleaner(CleanerOptions options, IoThrottle throttle, ILogg
             while (reader.TryNext(out _, out var header, out var batch))
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                // Transactions seam: an aborted transaction's batches are skipped here (not mapped) once the
-                // aborted-transaction index exists, as Kafka's CleanedTransactionMetadata.onBatchRead does.
-                if (!header.IsControl && header.LastOffset >= start)
+                // An aborted transaction's records are not mapped (Kafka's CleanedTransactionMetadata.onBatchRead):
+                // an aborted value must never make a committed one look superseded.
+                var verdict = header.IsControl
+                    ? transactions.OnControlBatch(header, MarkerType(batch), out _)
+                    : transactions.OnDataBatch(header);
+                if (!header.IsControl && verdict != TransactionVerdict.AbortedData && header.LastOffset >= start)
                 {
                     foreach (var record in RecordBatchReader.ReadSingle(batch).Records)
                     {
@@ -140,6 +147,7 @@ internal sealed class Cleaner(CleanerOptions options, IoThrottle throttle, ILogg
         int start,
         int count,
         OffsetMap map,
+        AbortedTransactionTracker transactions,
         long nowMs,
         CleanerStats stats,
         ref ProducerLastBatches? producers,
@@ -152,6 +160,7 @@ internal sealed class Cleaner(CleanerOptions options, IoThrottle throttle, ILogg
 
         var group = segments.GetRange(start, count);
         var cleaned = LogSegment.CreateCleaned(log.Directory, group[0].BaseOffset, config.IndexIntervalBytes);
+        var retainedAborts = new List<AbortedTxn>();
         try
         {
             using var output = new ProtocolWriter(Options.IoBufferSize);
@@ -169,7 +178,21 @@ internal sealed class Cleaner(CleanerOptions options, IoThrottle throttle, ILogg
                     // to the end of the cleaned range.
                     var keepIfEmpty = (g == group.Count - 1 && position + header.TotalSize == segment.Size) ||
                                       (header.HasProducerId && (producers ??= ProducerLastBatches.Build(segments, start + g, position)).IsLastOfProducer(header));
-                    var result = BatchFilter.Filter(batch, header, map, nowMs, config.DeleteRetentionMs, keepIfEmpty, output);
+                    TransactionVerdict verdict;
+                    if (header.IsControl)
+                    {
+                        verdict = transactions.OnControlBatch(header, MarkerType(batch), out var retained);
+                        if (retained is { } abort)
+                        {
+                            retainedAborts.Add(abort);
+                        }
+                    }
+                    else
+                    {
+                        verdict = transactions.OnDataBatch(header);
+                    }
+
+                    var result = BatchFilter.Filter(batch, header, map, nowMs, config.DeleteRetentionMs, keepIfEmpty, output, verdict);
                     stats.RecordsRead += result.RecordsRead;
                     stats.RecordsRetained += result.RecordsRetained;
                     if (output.Length >= Options.IoBufferSize)
@@ -184,9 +207,10 @@ internal sealed class Cleaner(CleanerOptions options, IoThrottle throttle, ILogg
 
             Write(cleaned, output, nowMs, stats, cancellationToken);
 
-            // The cleaner keeps every transactional batch and marker (for now), so the aborted transactions of the group
-            // stay exactly as indexed.
-            foreach (var aborted in group.SelectMany(s => s.AbortedTransactions))
+            // The aborts whose marker stays (Kafka's cleaned transaction index): those of aborted transactions whose
+            // batches this clean met. An abort whose marker sits in the group but whose batches were all removed
+            // earlier is not needed any more.
+            foreach (var aborted in retainedAborts.OrderBy(a => a.LastOffset))
             {
                 cleaned.AppendAbortedTransaction(aborted);
             }
@@ -214,6 +238,13 @@ internal sealed class Cleaner(CleanerOptions options, IoThrottle throttle, ILogg
             default:
                 return false;
         }
+    }
+
+    // The type of a control batch's marker; null for an empty (already cleaned) or unreadable one.
+    private static ControlRecordType? MarkerType(ReadOnlyMemory<byte> batch)
+    {
+        var records = RecordBatchReader.ReadSingle(batch).Records;
+        return records.Count > 0 && records[0].Key is { } key ? ControlRecord.ReadType(key.Span) : null;
     }
 
     private void Write(LogSegment cleaned, ProtocolWriter output, long nowMs, CleanerStats stats, CancellationToken cancellationToken)

@@ -11,9 +11,8 @@ namespace ReactiveKafka.Broker.Storage.Cleaning;
 /// end of the range, once per clean and only if some batch with a producer id would otherwise vanish. Memory: one
 /// entry per distinct producer id in that range.</para>
 /// <para>Kafka keeps the last batch of each <i>active</i> producer of the whole log, as its producer state knows it.
-/// This broker has no producer state yet, so it keeps the last batch of every producer id within the cleaned range:
-/// never fewer batches than Kafka, sometimes an empty batch more. Transactions seam: when producer state exists,
-/// replace <see cref="IsLastOfProducer"/> by its <c>lastRecordsOfActiveProducers</c>.</para>
+/// This cleaner keeps the last batch of every producer id within the cleaned range (whether or not the partition's
+/// producer state still remembers it): never fewer batches than Kafka, sometimes an empty batch more.</para>
 /// <para>Not thread-safe; used by one clean.</para>
 /// </remarks>
 internal sealed class ProducerLastBatches

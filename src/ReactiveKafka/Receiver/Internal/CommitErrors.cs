@@ -13,6 +13,15 @@ internal static class CommitErrors
             or ErrorCode.GroupCoordinatorNotAvailable or ErrorCode.NotCoordinatorForGroup or ErrorCode.RebalanceInProgress
             or ErrorCode.UnknownTopicOrPart or ErrorCode.NotLeaderForPartition or ErrorCode.LeaderNotAvailable
             or ErrorCode.NotEnoughReplicas or ErrorCode.NotEnoughReplicasAfterAppend or ErrorCode.KafkaStorageError => true,
-        _ => false,
+        _ => IsRebalance(error),
     };
+
+    /// <summary>
+    /// The commit raced a rebalance: its generation is no longer the group's (<see cref="ErrorCode.IllegalGeneration"/>)
+    /// or the group is completing one (<see cref="ErrorCode.RebalanceInProgress"/>). With cooperative (incremental)
+    /// assignment the consumer keeps reading through a rebalance, so an interval commit meets one often (measured: it
+    /// ended the receiver on the bundled broker and on librdkafka's mock cluster). Retried with the next generation:
+    /// the partitions that moved were committed on their revocation, the others are committed by the retry.
+    /// </summary>
+    public static bool IsRebalance(Error error) => !error.IsFatal && error.Code is ErrorCode.IllegalGeneration or ErrorCode.RebalanceInProgress;
 }

@@ -94,6 +94,12 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
     {
         _commitRequested = false;
         _acknowledgedSinceCommit = 0;
+        if (ExactlyOnce is not null)
+        {
+            // Exactly once: offsets are committed only inside the transactions (SendOffsetsAsync), never on their own.
+            return;
+        }
+
         if (_options.CommitInterval > TimeSpan.Zero)
         {
             _nextIntervalCommit = After(_options.CommitInterval);
@@ -126,8 +132,15 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
         {
             ReceiverLog.CommitRetry(_logger, _group, _commitAttempts, error.Code, error.Reason);
             _retryDue = After(_options.CommitRetryInterval);
-            _reasons |= PauseReasons.CommitRetry;
-            PauseReasonChanged(PauseReasons.CommitRetry, started: true);
+
+            // A commit that met a rebalance is retried without pausing: the partitions kept through a cooperative
+            // rebalance go on flowing (pausing them would undo what incremental assignment is for).
+            if (!CommitErrors.IsRebalance(error))
+            {
+                _reasons |= PauseReasons.CommitRetry;
+                PauseReasonChanged(PauseReasons.CommitRetry, started: true);
+            }
+
             _commitRequested = true;
             return;
         }

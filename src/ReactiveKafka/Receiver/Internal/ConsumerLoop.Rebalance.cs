@@ -85,6 +85,22 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
     /// </summary>
     private void Revoke(List<PartitionState> partitions, bool commit, bool lost)
     {
+        var started = Now;
+        try
+        {
+            RevokeCore(partitions, commit, lost);
+        }
+        finally
+        {
+            LongestRevocation = TimeSpan.FromTicks(Math.Max(LongestRevocation.Ticks, System.Diagnostics.Stopwatch.GetElapsedTime(started).Ticks));
+        }
+    }
+
+    /// <summary>The longest time a revocation (commit, settling, listener) held the loop (diagnostics, tests).</summary>
+    public TimeSpan LongestRevocation { get; private set; }
+
+    private void RevokeCore(List<PartitionState> partitions, bool commit, bool lost)
+    {
         Interlocked.Increment(ref _revocations);
         if (partitions.Count > 0 && _logger.IsEnabled(lost ? LogLevel.Warning : LogLevel.Information))
         {
@@ -99,9 +115,13 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
             }
         }
 
+        SettleBeforeRelease(partitions, lost);
         if (commit)
         {
             ProcessInbox();
+
+            // Work run just now may have started new ownership periods of these partitions (an exactly-once rewind).
+            partitions = [.. partitions.Select(p => _assigned.GetValueOrDefault(p.TopicPartition)).OfType<PartitionState>()];
             CommitAcknowledged(partitions, retry: false);
         }
 
