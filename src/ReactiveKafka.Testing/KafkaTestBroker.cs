@@ -60,6 +60,13 @@ public abstract class KafkaTestBroker : IAsyncDisposable
     public static async Task<KafkaTestBroker> StartAsync(KafkaTestBrokerOptions? options = null, CancellationToken cancellationToken = default)
     {
         var resolved = (options ?? new KafkaTestBrokerOptions()).Resolve();
+        if (resolved.Security is not null && resolved.Kind != KafkaTestBrokerKind.Bundled)
+        {
+            throw new ArgumentException(
+                $"KafkaTestBrokerOptions.Security needs the bundled broker (this is {resolved.Kind}); a container's or an external cluster's security is its own.",
+                nameof(options));
+        }
+
         return resolved.Kind switch
         {
             KafkaTestBrokerKind.Bundled => await BundledTestBroker.LaunchAsync(resolved, cancellationToken).ConfigureAwait(false),
@@ -77,17 +84,36 @@ public abstract class KafkaTestBroker : IAsyncDisposable
     public virtual Task RestartAsync(CancellationToken cancellationToken = default) =>
         throw new NotSupportedException($"Restarting needs the bundled broker; this is a {Kind} broker.");
 
-    /// <summary>A producer config for this broker (acks=all, short linger).</summary>
-    public ProducerConfig CreateProducerConfig() => new()
+    /// <summary>
+    /// The client settings a secured broker needs (<c>security.protocol</c>, <c>ssl.ca.pem</c>, <c>sasl.*</c>); empty for
+    /// a plaintext broker. The helper configs already carry them.
+    /// </summary>
+    public virtual IReadOnlyDictionary<string, string> ClientSecurity { get; } = new Dictionary<string, string>();
+
+    /// <summary>Sets <see cref="ClientSecurity"/> on <paramref name="config"/> (any client's config) and returns it.</summary>
+    public T ApplyClientSecurity<T>(T config)
+        where T : ClientConfig
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        foreach (var (key, value) in ClientSecurity)
+        {
+            config.Set(key, value);
+        }
+
+        return config;
+    }
+
+    /// <summary>A producer config for this broker (acks=all, short linger), with the client security settings.</summary>
+    public ProducerConfig CreateProducerConfig() => ApplyClientSecurity(new ProducerConfig
     {
         BootstrapServers = BootstrapServers,
         Acks = Acks.All,
         LingerMs = 5,
         MessageTimeoutMs = 30_000,
-    };
+    });
 
-    /// <summary>A consumer config for this broker with a fresh group id unless one is given (earliest reset, short session).</summary>
-    public ConsumerConfig CreateConsumerConfig(string? groupId = null) => new()
+    /// <summary>A consumer config for this broker with a fresh group id unless one is given (earliest reset, short session), with the client security settings.</summary>
+    public ConsumerConfig CreateConsumerConfig(string? groupId = null) => ApplyClientSecurity(new ConsumerConfig
     {
         BootstrapServers = BootstrapServers,
         GroupId = groupId ?? Options.TopicPrefix + "group-" + Guid.NewGuid().ToString("N")[..12],
@@ -96,10 +122,10 @@ public abstract class KafkaTestBroker : IAsyncDisposable
         SessionTimeoutMs = 6000,
         HeartbeatIntervalMs = 500,
         FetchWaitMaxMs = 100,
-    };
+    });
 
-    /// <summary>An admin client config for this broker.</summary>
-    public AdminClientConfig CreateAdminClientConfig() => new() { BootstrapServers = BootstrapServers };
+    /// <summary>An admin client config for this broker, with the client security settings.</summary>
+    public AdminClientConfig CreateAdminClientConfig() => ApplyClientSecurity(new AdminClientConfig { BootstrapServers = BootstrapServers });
 
     /// <summary>Creates a topic with a unique, prefixed name and returns the name; it is deleted when the broker is disposed.</summary>
     public async Task<string> CreateTopicAsync(int partitions = 1, IReadOnlyDictionary<string, string>? configs = null, CancellationToken cancellationToken = default)

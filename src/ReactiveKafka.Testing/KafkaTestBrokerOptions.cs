@@ -30,6 +30,12 @@ public sealed record KafkaTestBrokerOptions
     /// </summary>
     public Func<BrokerOptions, BrokerOptions>? ConfigureBundled { get; init; }
 
+    /// <summary>
+    /// TLS and/or SASL for the bundled broker (see <see cref="KafkaTestSecurity"/>); null (the default) is loopback
+    /// plaintext without users. Other kinds refuse it.
+    /// </summary>
+    public KafkaTestSecurity? Security { get; init; }
+
     /// <summary>How long starting a container may take.</summary>
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromMinutes(2);
 

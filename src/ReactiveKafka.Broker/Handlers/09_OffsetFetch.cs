@@ -17,7 +17,7 @@ internal sealed class OffsetFetchHandler(BrokerContext broker) : RequestHandler<
         if (context.ApiVersion < 8)
         {
             var partitions = request.Topics?.SelectMany(t => t.PartitionIndexes.Select(p => new GroupTopicPartition(t.Name, p))).ToList();
-            var result = broker.Groups.FetchOffsets(request.GroupId, partitions);
+            var result = broker.Groups.FetchOffsets(request.GroupId, partitions, request.RequireStable);
             response.ErrorCode = (short)result.Error;
             response.Topics = result.Partitions.GroupBy(p => p.Topic).Select(g => new OffsetFetchResponse.OffsetFetchResponseTopic
             {
@@ -37,7 +37,7 @@ internal sealed class OffsetFetchHandler(BrokerContext broker) : RequestHandler<
         foreach (var group in request.Groups)
         {
             var partitions = group.Topics?.SelectMany(t => t.PartitionIndexes.Select(p => new GroupTopicPartition(t.Name, p))).ToList();
-            var result = broker.Groups.FetchOffsets(group.GroupId, partitions);
+            var result = broker.Groups.FetchOffsets(group.GroupId, partitions, request.RequireStable);
             response.Groups.Add(new OffsetFetchResponse.OffsetFetchResponseGroup
             {
                 GroupId = group.GroupId,

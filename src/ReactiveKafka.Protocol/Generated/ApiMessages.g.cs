@@ -35,6 +35,9 @@ public static partial class ApiMessages
         new(ApiKey.EndTxn, 0, 5, 3),
         new(ApiKey.WriteTxnMarkers, 0, 1, 1),
         new(ApiKey.TxnOffsetCommit, 0, 4, 3),
+        new(ApiKey.DescribeAcls, 0, 3, 2),
+        new(ApiKey.CreateAcls, 0, 3, 2),
+        new(ApiKey.DeleteAcls, 0, 3, 2),
         new(ApiKey.DescribeConfigs, 0, 4, 4),
         new(ApiKey.AlterConfigs, 0, 2, 2),
         new(ApiKey.SaslAuthenticate, 0, 2, 2),
@@ -42,7 +45,12 @@ public static partial class ApiMessages
         new(ApiKey.DeleteGroups, 0, 2, 2),
         new(ApiKey.IncrementalAlterConfigs, 0, 1, 1),
         new(ApiKey.OffsetDelete, 0, 0, -1),
+        new(ApiKey.DescribeUserScramCredentials, 0, 0, 0),
+        new(ApiKey.AlterUserScramCredentials, 0, 0, 0),
         new(ApiKey.DescribeCluster, 0, 1, 0),
+        new(ApiKey.DescribeProducers, 0, 0, 0),
+        new(ApiKey.DescribeTransactions, 0, 0, 0),
+        new(ApiKey.ListTransactions, 0, 1, 0),
     ];
 
     /// <summary>Every API in Kafka's specifications (including those without generated codecs), by key.</summary>
@@ -221,6 +229,15 @@ public static partial class ApiMessages
             case ApiKey.TxnOffsetCommit:
                 range = new(ApiKey.TxnOffsetCommit, 0, 4, 3);
                 return true;
+            case ApiKey.DescribeAcls:
+                range = new(ApiKey.DescribeAcls, 0, 3, 2);
+                return true;
+            case ApiKey.CreateAcls:
+                range = new(ApiKey.CreateAcls, 0, 3, 2);
+                return true;
+            case ApiKey.DeleteAcls:
+                range = new(ApiKey.DeleteAcls, 0, 3, 2);
+                return true;
             case ApiKey.DescribeConfigs:
                 range = new(ApiKey.DescribeConfigs, 0, 4, 4);
                 return true;
@@ -242,8 +259,23 @@ public static partial class ApiMessages
             case ApiKey.OffsetDelete:
                 range = new(ApiKey.OffsetDelete, 0, 0, -1);
                 return true;
+            case ApiKey.DescribeUserScramCredentials:
+                range = new(ApiKey.DescribeUserScramCredentials, 0, 0, 0);
+                return true;
+            case ApiKey.AlterUserScramCredentials:
+                range = new(ApiKey.AlterUserScramCredentials, 0, 0, 0);
+                return true;
             case ApiKey.DescribeCluster:
                 range = new(ApiKey.DescribeCluster, 0, 1, 0);
+                return true;
+            case ApiKey.DescribeProducers:
+                range = new(ApiKey.DescribeProducers, 0, 0, 0);
+                return true;
+            case ApiKey.DescribeTransactions:
+                range = new(ApiKey.DescribeTransactions, 0, 0, 0);
+                return true;
+            case ApiKey.ListTransactions:
+                range = new(ApiKey.ListTransactions, 0, 1, 0);
                 return true;
             default:
                 range = default;

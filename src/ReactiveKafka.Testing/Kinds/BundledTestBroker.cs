@@ -2,18 +2,31 @@ using ReactiveKafka.Broker;
 
 namespace ReactiveKafka.Testing.Kinds;
 
-/// <summary>The bundled broker in-process on a free loopback port, with a temporary data directory deleted on dispose.</summary>
+/// <summary>
+/// The bundled broker in-process on a free loopback port, with a temporary data directory deleted on dispose; with
+/// <see cref="KafkaTestBrokerOptions.Security"/>, one listener of the matching protocol, a throwaway CA and server
+/// certificate, and the SASL users.
+/// </summary>
 internal sealed class BundledTestBroker : KafkaTestBroker
 {
     private readonly BrokerOptions _brokerOptions;
+    private readonly KafkaTestCertificates? _certificates;
     private KafkaBroker _broker;
 
-    private BundledTestBroker(KafkaTestBrokerOptions options, BrokerOptions brokerOptions, KafkaBroker broker) : base(options)
+    private BundledTestBroker(KafkaTestBrokerOptions options, BrokerOptions brokerOptions, KafkaBroker broker, KafkaTestCertificates? certificates, IReadOnlyDictionary<string, string> clientSecurity)
+        : base(options)
     {
         _brokerOptions = brokerOptions;
         _broker = broker;
+        _certificates = certificates;
+        ClientSecurity = clientSecurity;
         Faults = new KafkaTestFaults(() => _broker.Faults);
     }
+
+    public override IReadOnlyDictionary<string, string> ClientSecurity { get; }
+
+    /// <summary>The throwaway CA and server certificate of a TLS test broker, or null.</summary>
+    public KafkaTestCertificates? Certificates => _certificates;
 
     public override KafkaTestBrokerKind Kind => KafkaTestBrokerKind.Bundled;
 
@@ -31,16 +44,22 @@ internal sealed class BundledTestBroker : KafkaTestBroker
         // (Kafka's default of 3 s made the receiver tests three times slower). ConfigureBundled can restore it.
         var brokerOptions = new BrokerOptions { DataDirectory = dataDirectory, Listener = "127.0.0.1:0", GroupInitialRebalanceDelay = TimeSpan.Zero };
         brokerOptions = (options.ConfigureBundled?.Invoke(brokerOptions) ?? brokerOptions) with { DataDirectory = dataDirectory };
+        var (secured, certificates, clientSecurity) = TestBrokerSecurity.Apply(options.Security, brokerOptions);
+        brokerOptions = secured;
         try
         {
             var broker = await KafkaBroker.StartAsync(brokerOptions, cancellationToken).ConfigureAwait(false);
 
             // Restarts must come back on the same port: clients keep the address they bootstrapped from.
-            brokerOptions = brokerOptions with { Listener = $"{broker.ListenEndPoint.Address}:{broker.ListenEndPoint.Port}" };
-            return new BundledTestBroker(options, brokerOptions, broker);
+            var bound = $"{broker.ListenEndPoint.Address}:{broker.ListenEndPoint.Port}";
+            brokerOptions = brokerOptions.Listeners is [var only]
+                ? brokerOptions with { Listeners = [only with { Address = bound }] }
+                : brokerOptions with { Listener = bound };
+            return new BundledTestBroker(options, brokerOptions, broker, certificates, clientSecurity);
         }
         catch
         {
+            certificates?.Dispose();
             TryDelete(dataDirectory);
             throw;
         }
@@ -55,6 +74,7 @@ internal sealed class BundledTestBroker : KafkaTestBroker
     public override async ValueTask DisposeAsync()
     {
         await _broker.DisposeAsync().ConfigureAwait(false);
+        _certificates?.Dispose();
         TryDelete(_brokerOptions.DataDirectory);
     }
 
