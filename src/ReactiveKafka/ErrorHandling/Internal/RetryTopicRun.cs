@@ -13,6 +13,9 @@ namespace ReactiveKafka.ErrorHandling.Internal;
 /// </summary>
 internal sealed class RetryTopicRun<TKey, TValue> : IDisposable
 {
+    /// <summary>How long before a record is due its paused partition resumes (to fetch the records behind it in time).</summary>
+    private static readonly TimeSpan ResumeLead = TimeSpan.FromMilliseconds(300);
+
     private readonly RetryTopicOptions<TKey, TValue> _options;
     private readonly Func<RetryingRecord<TKey, TValue>, CancellationToken, ValueTask> _handler;
     private readonly IObserver<RetryTopicResult> _observer;
@@ -260,24 +263,30 @@ internal sealed class RetryTopicRun<TKey, TValue> : IDisposable
     private async Task WaitUntilDueAsync(TopicPartition partition, DateTimeOffset due, CancellationToken cancellationToken)
     {
         var wait = due - DateTimeOffset.UtcNow;
-        if (wait <= TimeSpan.Zero)
+        if (wait > ResumeLead)
         {
-            return;
+            // Pausing stops the fetching of this partition only (the receiver keeps polling the others); the wait is a
+            // timer, so no thread sleeps, and records already fetched wait in this lane's queue. The partition resumes
+            // a little before the record is due, so that the records behind it (which a pause drops from librdkafka's
+            // prefetch) are fetched again by the time they are due too.
+            await _receiver!.PauseAsync([partition]).ConfigureAwait(false);
+            try
+            {
+                await Task.Delay(wait - ResumeLead, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                if (!cancellationToken.IsCancellationRequested)
+                {
+                    await _receiver.ResumeAsync([partition]).ConfigureAwait(false);
+                }
+            }
         }
 
-        // Pausing stops the fetching of this partition only (the receiver keeps polling the others); the wait is a
-        // timer, so no thread sleeps, and records already fetched wait in this lane's queue.
-        await _receiver!.PauseAsync([partition]).ConfigureAwait(false);
-        try
+        // Never early: the wall clock decides (a timer may fire a millisecond before it).
+        while ((wait = due - DateTimeOffset.UtcNow) > TimeSpan.Zero)
         {
-            await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            if (!cancellationToken.IsCancellationRequested)
-            {
-                await _receiver.ResumeAsync([partition]).ConfigureAwait(false);
-            }
+            await Task.Delay(wait + TimeSpan.FromMilliseconds(1), cancellationToken).ConfigureAwait(false);
         }
     }
 }
