@@ -18,6 +18,7 @@ public static class BenchmarkProgram
         new BrokerMemoryScenario(),
         new RecoveryScenario(),
         new CleanerScenario(),
+        new TlsHandshakeScenario(),
     ];
 
     public static async Task<int> MainAsync(string[] args)
