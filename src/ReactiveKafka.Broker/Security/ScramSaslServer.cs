@@ -92,7 +92,9 @@ internal sealed class ScramSaslServer(ScramMechanism mechanism, ScramCredentialS
 
         var withoutProof = message[..proofAt];
         var attributes = Attributes(withoutProof);
-        if (!attributes.TryGetValue("r", out var nonce) || nonce != _nonce)
+        // As Kafka: the nonce must end with the server's. librdkafka before 2.1 sends its own nonce again in front of it
+        // (the combined nonce is already client + server), which Kafka accepts.
+        if (!attributes.TryGetValue("r", out var nonce) || !nonce.EndsWith(_nonce!, StringComparison.Ordinal))
         {
             throw Invalid("Invalid client nonce in the final client message.");
         }

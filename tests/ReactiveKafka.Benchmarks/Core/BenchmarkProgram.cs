@@ -24,6 +24,7 @@ public static class BenchmarkProgram
         new IdempotentProduceScenario(),
         new ExactlyOnceScenario("at-least-once"),
         new ExactlyOnceScenario("confluent"),
+        new TlsHandshakeScenario(),
     ];
 
     public static async Task<int> MainAsync(string[] args)
