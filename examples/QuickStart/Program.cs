@@ -20,7 +20,7 @@ await using (var broker = await KafkaBroker.StartAsync(new BrokerOptions { DataD
         var orders = Observable.Range(1, orderCount)
             .Select(i => new SenderRecord<string, string, int>(topic, $"customer-{i % 4}", i % 3 == 0 ? $"order {i}: paid" : $"order {i}: open", i));
         await sender.Send(orders)
-            .Do(result => Console.WriteLine($"sent     order {result.Correlation,2} -> {result.TopicPartitionOffset}"))
+            .Do(result => Console.WriteLine($"sent     {result}"))   // orders [2] @3 (7): topic [partition] @offset (correlation)
             .LastAsync();
     }
 

@@ -9,10 +9,12 @@ internal sealed record ServerArguments
     public const string HelpText = """
         reactivekafka-broker: the ReactiveKafka bundled single-node Kafka broker.
 
-        Usage: dotnet run --project src/ReactiveKafka.Broker.Server -- [options]
-               dotnet run --project src/ReactiveKafka.Broker.Server -- verify --data-dir DIR
+        Usage: reactivekafka-broker [options]
+               reactivekafka-broker verify --data-dir DIR
                                       check every batch's CRC and every index, change nothing, report damage
                                       (exit 1 when found); see verify --help
+        Install: dotnet tool install -g reactivekafka-broker (or, in the repository,
+                 dotnet run --project src/ReactiveKafka.Broker.Server -- [options])
 
           --data-dir DIR              where topics and offsets are stored (default ./data)
           --listen HOST:PORT          address to listen on (default 127.0.0.1:9092; port 0 = any free port)

@@ -4,6 +4,7 @@ using ReactiveKafka.Broker.Handlers;
 using ReactiveKafka.Broker.Network;
 using ReactiveKafka.Broker.Security;
 using ReactiveKafka.Broker.Storage;
+using ReactiveKafka.Broker.Transactions;
 
 namespace ReactiveKafka.Broker;
 
@@ -16,6 +17,7 @@ internal sealed class BrokerContext(
     TopicStore topics,
     GroupCoordinator groups,
     Storage.Producers.ProducerIdAllocator producerIds,
+    TransactionCoordinator transactions,
     BrokerSecurity security,
     Security.Acls.Authorizer authorizer)
 {
@@ -44,6 +46,9 @@ internal sealed class BrokerContext(
 
     /// <summary>Producer ids for InitProducerId (idempotent and transactional producers), never reused.</summary>
     public Storage.Producers.ProducerIdAllocator ProducerIds { get; } = producerIds;
+
+    /// <summary>The transaction coordinator: transactional ids, their producer ids and epochs, and their transactions.</summary>
+    public TransactionCoordinator Transactions { get; } = transactions;
 
     /// <summary>Authentication: SASL settings and the stored SCRAM credentials.</summary>
     public BrokerSecurity Security { get; } = security;

@@ -133,6 +133,30 @@ public sealed record BrokerOptions
     /// </summary>
     public TimeSpan GroupInitialRebalanceDelay { get; init; } = TimeSpan.FromSeconds(3);
 
+    /// <summary>
+    /// The largest <c>transaction.timeout.ms</c> a transactional producer may ask for (Kafka's
+    /// <c>transaction.max.timeout.ms</c>); InitProducerId above it fails with INVALID_TRANSACTION_TIMEOUT. Default 15 minutes.
+    /// </summary>
+    public TimeSpan TransactionMaxTimeout { get; init; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>
+    /// How often the transaction coordinator aborts transactions older than their timeout (Kafka's
+    /// <c>transaction.abort.timed.out.transaction.cleanup.interval.ms</c>). Default 10 s.
+    /// </summary>
+    public TimeSpan TransactionAbortTimedOutInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How long a transactional id without a transaction is remembered after its last use (Kafka's
+    /// <c>transactional.id.expiration.ms</c>); a producer that returns later gets a new producer id. Default 7 days.
+    /// </summary>
+    public TimeSpan TransactionalIdExpiration { get; init; } = TimeSpan.FromDays(7);
+
+    /// <summary>
+    /// How often expired transactional ids are removed (Kafka's <c>transaction.remove.expired.transaction.cleanup.interval.ms</c>).
+    /// Default 1 hour.
+    /// </summary>
+    public TimeSpan TransactionRemoveExpiredInterval { get; init; } = TimeSpan.FromHours(1);
+
     /// <summary>The logger factory for the broker's logs. Default: no logging.</summary>
     public ILoggerFactory? LoggerFactory { get; init; }
 
@@ -276,6 +300,26 @@ public sealed record BrokerOptions
         if (GroupInitialRebalanceDelay < TimeSpan.Zero)
         {
             throw Invalid(nameof(GroupInitialRebalanceDelay), $"must not be negative, was {GroupInitialRebalanceDelay}.");
+        }
+
+        if (TransactionMaxTimeout < TimeSpan.FromMilliseconds(1) || TransactionMaxTimeout.TotalMilliseconds > int.MaxValue)
+        {
+            throw Invalid(nameof(TransactionMaxTimeout), $"must be from 1 ms to {int.MaxValue} ms (transaction.timeout.ms is an int32), was {TransactionMaxTimeout}.");
+        }
+
+        if (TransactionAbortTimedOutInterval <= TimeSpan.Zero)
+        {
+            throw Invalid(nameof(TransactionAbortTimedOutInterval), $"must be positive, was {TransactionAbortTimedOutInterval}.");
+        }
+
+        if (TransactionalIdExpiration <= TimeSpan.Zero)
+        {
+            throw Invalid(nameof(TransactionalIdExpiration), $"must be positive, was {TransactionalIdExpiration}.");
+        }
+
+        if (TransactionRemoveExpiredInterval <= TimeSpan.Zero)
+        {
+            throw Invalid(nameof(TransactionRemoveExpiredInterval), $"must be positive, was {TransactionRemoveExpiredInterval}.");
         }
 
         ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));

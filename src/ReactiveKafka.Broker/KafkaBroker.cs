@@ -6,6 +6,7 @@ using ReactiveKafka.Broker.Handlers;
 using ReactiveKafka.Broker.Network;
 using ReactiveKafka.Broker.Security;
 using ReactiveKafka.Broker.Storage;
+using ReactiveKafka.Broker.Transactions;
 
 namespace ReactiveKafka.Broker;
 
@@ -101,6 +102,7 @@ public sealed class KafkaBroker : IAsyncDisposable
         };
         GroupCoordinator? groups = null;
         Storage.Producers.ProducerIdAllocator? producerIds = null;
+        TransactionCoordinator? transactions = null;
         try
         {
             foreach (var listener in configured)
@@ -123,6 +125,7 @@ public sealed class KafkaBroker : IAsyncDisposable
                     new GroupCoordinatorOptions { InitialRebalanceDelay = options.GroupInitialRebalanceDelay },
                     options.TimeProvider,
                     loggerFactory.CreateLogger("ReactiveKafka.Broker.Groups"));
+                transactions = OpenTransactions(options, topics, groups, producerIds, loggerFactory);
                 security = BrokerSecurity.Open(options, loggerFactory);
                 authorizer = new Security.Acls.Authorizer(options.Authorization, Security.Acls.AclStore.Open(options.DataDirectory), loggerFactory.CreateLogger("ReactiveKafka.Broker.Authorizer"));
             }
@@ -135,7 +138,7 @@ public sealed class KafkaBroker : IAsyncDisposable
                 throw DataDirectoryLock.Unusable(Path.GetFullPath(options.DataDirectory), $"opening what it holds failed ({DataDirectoryLock.Describe(ex)})", ex);
             }
 
-            var context = new BrokerContext(options, loggerFactory, new BrokerFaults(), clusterId, topics, groups, producerIds!, security, authorizer);
+            var context = new BrokerContext(options, loggerFactory, new BrokerFaults(), clusterId, topics, groups, producerIds!, transactions!, security, authorizer);
             var quotas = new ConnectionQuotas(options);
             var listeners = new List<ConnectionListener>();
             for (var i = 0; i < configured.Count; i++)
@@ -149,6 +152,7 @@ public sealed class KafkaBroker : IAsyncDisposable
             context.Listeners = listeners;
             context.Faults.Attach(listeners);
             context.Handlers.RegisterAll(context);
+            transactions!.Start();
             foreach (var listener in listeners)
             {
                 listener.Start();
@@ -162,6 +166,11 @@ public sealed class KafkaBroker : IAsyncDisposable
         }
         catch
         {
+            if (transactions is not null)
+            {
+                await transactions.DisposeAsync().ConfigureAwait(false);
+            }
+
             if (groups is not null)
             {
                 await groups.DisposeAsync().ConfigureAwait(false);
@@ -180,6 +189,20 @@ public sealed class KafkaBroker : IAsyncDisposable
 
             throw;
         }
+    }
+
+    private static TransactionCoordinator OpenTransactions(BrokerOptions options, TopicStore topics, GroupCoordinator groups, Storage.Producers.ProducerIdAllocator producerIds, ILoggerFactory loggerFactory)
+    {
+        var logger = loggerFactory.CreateLogger("ReactiveKafka.Broker.Transactions");
+        var coordinatorOptions = new TransactionCoordinatorOptions
+        {
+            MaxTimeout = options.TransactionMaxTimeout,
+            AbortTimedOutInterval = options.TransactionAbortTimedOutInterval,
+            TransactionalIdExpiration = options.TransactionalIdExpiration,
+            RemoveExpiredInterval = options.TransactionRemoveExpiredInterval,
+        };
+        return new TransactionCoordinator(TransactionStore.Open(options.DataDirectory, logger), producerIds.Allocate,
+            new PartitionMarkerWriter(topics), groups, coordinatorOptions, options.TimeProvider, logger);
     }
 
     private static LogConfig ToLogConfig(BrokerOptions options) => new()
@@ -224,6 +247,8 @@ public sealed class KafkaBroker : IAsyncDisposable
             await listener.DisposeAsync().ConfigureAwait(false);
         }
 
+        // Before the groups and logs it writes to: a transaction being completed is finished on the next start.
+        await _context.Transactions.DisposeAsync().ConfigureAwait(false);
         await _context.Groups.DisposeAsync().ConfigureAwait(false);
         await _context.Topics.DisposeAsync().ConfigureAwait(false);
         _dataLock.Dispose();

@@ -29,17 +29,20 @@ internal sealed class MessageModel
         var structs = new List<StructModel>();
         var common = spec.CommonStructs.ToDictionary(s => s.Name, StringComparer.Ordinal);
 
-        string ClassNameFor(string typeName)
+        string ClassNameFor(string typeName, IReadOnlyList<FieldSpec>? ownFields = null)
         {
-            // A nested class cannot share its name with a property of the message class (CS0102)
-            // or with the message itself (CS0542); such structs get a "Data" suffix.
+            // A nested class cannot share its name with a property of the message class (CS0102), with the message
+            // itself (CS0542), or with one of its own properties (CS0542: DescribeTransactionsResponse's
+            // TransactionState struct has a TransactionState field); such structs get a "Data" suffix.
             var name = typeName;
-            if (topLevelNames.Contains(name) || name == spec.Name || ReservedNames.Contains(name))
+            bool Taken(string candidate) => topLevelNames.Contains(candidate) || candidate == spec.Name || ReservedNames.Contains(candidate)
+                || ownFields?.Any(f => f.Name == candidate) == true;
+            if (Taken(name))
             {
                 name += "Data";
             }
 
-            if (topLevelNames.Contains(name) || name == spec.Name || ReservedNames.Contains(name))
+            if (Taken(name))
             {
                 throw new InvalidDataException($"{spec.Name}: cannot find a class name for struct {typeName}.");
             }
@@ -50,7 +53,7 @@ internal sealed class MessageModel
         // Common structs can be referenced from anywhere, so their context is the whole message's.
         foreach (var common_ in spec.CommonStructs)
         {
-            _classNames.Add(common_.Name, ClassNameFor(common_.Name));
+            _classNames.Add(common_.Name, ClassNameFor(common_.Name, common_.Fields));
         }
 
         void Collect(IReadOnlyList<FieldSpec> fields, VersionRange context)
@@ -84,7 +87,7 @@ internal sealed class MessageModel
                     throw new InvalidDataException($"{spec.Name}: struct {type.StructName} is declared twice.");
                 }
 
-                var className = ClassNameFor(type.StructName!);
+                var className = ClassNameFor(type.StructName!, field.Fields);
                 _classNames.Add(type.StructName!, className);
                 structs.Add(new StructModel(className, field.Fields, fieldContext, StructSummary(field)));
                 Collect(field.Fields, fieldContext);

@@ -124,7 +124,7 @@ internal sealed partial class ConsumerGroup
                 _host.AppendInBackground([.. expired.Select(p => (OffsetLogRecord)new OffsetLogRecord.OffsetTombstone(GroupId, p))]);
             }
 
-            if (expired.Count == offsets.Count && _pendingMembers.Count == 0)
+            if (expired.Count == offsets.Count && _pendingMembers.Count == 0 && !_host.HasPendingTransactionalOffsets(GroupId))
             {
                 _host.AppendInBackground([MarkDead()]);
             }

@@ -32,17 +32,24 @@ internal sealed partial class GroupCoordinator
 
     /// <summary>
     /// OffsetFetch for one group: the given partitions (-1 for those without a commit) or, when
-    /// <paramref name="partitions"/> is null, every committed partition. Unknown groups have no offsets.
+    /// <paramref name="partitions"/> is null, every committed partition. Unknown groups have no offsets. Offsets of open
+    /// transactions are invisible; with <paramref name="requireStable"/> (v7+, read_committed consumers) a partition
+    /// that has one answers UNSTABLE_OFFSET_COMMIT instead, and the client retries until the transaction ends.
     /// </summary>
-    public OffsetFetchResult FetchOffsets(string groupId, IReadOnlyList<GroupTopicPartition>? partitions)
+    public OffsetFetchResult FetchOffsets(string groupId, IReadOnlyList<GroupTopicPartition>? partitions, bool requireStable = false)
     {
         if (partitions is null)
         {
-            return new OffsetFetchResult(ErrorCode.None, [.. _store.GetOffsets(groupId).Select(o => Fetched(o.Key, o.Value))]);
+            return new OffsetFetchResult(ErrorCode.None, [.. _store.GetOffsets(groupId).Select(o => Stable(groupId, o.Key, o.Value, requireStable))]);
         }
 
-        return new OffsetFetchResult(ErrorCode.None, [.. partitions.Select(p => Fetched(p, _store.GetOffset(groupId, p)))]);
+        return new OffsetFetchResult(ErrorCode.None, [.. partitions.Select(p => Stable(groupId, p, _store.GetOffset(groupId, p), requireStable))]);
     }
+
+    private FetchedOffset Stable(string groupId, GroupTopicPartition partition, CommittedOffset? offset, bool requireStable) =>
+        requireStable && _store.HasPendingTransactionalOffsets(groupId, partition)
+            ? new FetchedOffset(partition.Topic, partition.Partition, -1, -1, "", ErrorCode.UnstableOffsetCommit)
+            : Fetched(partition, offset);
 
     /// <summary>
     /// OffsetDelete (KIP-496): INVALID_GROUP_ID for an empty id, GROUP_ID_NOT_FOUND for an unknown group,

@@ -38,4 +38,7 @@ internal interface IGroupHost
 
     /// <summary>Removes a group that became Dead from the coordinator's map.</summary>
     void Forget(ConsumerGroup group);
+
+    /// <summary>Whether the group has offsets of a transaction that has not ended (such a group is never expired).</summary>
+    bool HasPendingTransactionalOffsets(string groupId) => false;
 }

@@ -35,6 +35,8 @@ internal abstract record OffsetLogRecord(string GroupId)
         OffsetTombstone = 2,
         Group = 3,
         GroupTombstone = 4,
+        TransactionalCommit = 5,
+        TransactionEnd = 6,
     }
 
     /// <summary>A committed offset.</summary>
@@ -48,6 +50,15 @@ internal abstract record OffsetLogRecord(string GroupId)
 
     /// <summary>Removes the group and all its offsets.</summary>
     public sealed record GroupTombstone(string GroupId) : OffsetLogRecord(GroupId);
+
+    /// <summary>
+    /// An offset committed inside a transaction (TxnOffsetCommit): pending, invisible to OffsetFetch, until the
+    /// producer's <see cref="TransactionEnd"/> commits it (Kafka's transactional offset commit record).
+    /// </summary>
+    public sealed record TransactionalCommit(string GroupId, long ProducerId, GroupTopicPartition Partition, CommittedOffset Value) : OffsetLogRecord(GroupId);
+
+    /// <summary>The producer's transaction ended: its pending offsets of the group become committed or vanish (Kafka's marker in <c>__consumer_offsets</c>).</summary>
+    public sealed record TransactionEnd(string GroupId, long ProducerId, bool Committed) : OffsetLogRecord(GroupId);
 
     /// <summary>Encodes this record as a complete frame.</summary>
     public byte[] ToFrame()
@@ -76,12 +87,9 @@ internal abstract record OffsetLogRecord(string GroupId)
             var groupId = reader.ReadString();
             return kind switch
             {
-                Kind.Commit => new Commit(groupId, ReadPartition(reader), new CommittedOffset(
-                    reader.ReadInt64(),
-                    reader.ReadInt32(),
-                    reader.ReadString(),
-                    DateTimeOffset.FromUnixTimeMilliseconds(reader.ReadInt64()),
-                    reader.ReadInt64() is var expire and >= 0 ? DateTimeOffset.FromUnixTimeMilliseconds(expire) : null)),
+                Kind.Commit => new Commit(groupId, ReadPartition(reader), ReadOffset(reader)),
+                Kind.TransactionalCommit => new TransactionalCommit(groupId, reader.ReadInt64(), ReadPartition(reader), ReadOffset(reader)),
+                Kind.TransactionEnd => new TransactionEnd(groupId, reader.ReadInt64(), reader.ReadBoolean()),
                 Kind.OffsetTombstone => new OffsetTombstone(groupId, ReadPartition(reader)),
                 Kind.Group => new Group(groupId, new StoredGroup(reader.ReadBoolean() ? reader.ReadString() : null, reader.ReadInt32())),
                 Kind.GroupTombstone => new GroupTombstone(groupId),
@@ -101,11 +109,18 @@ internal abstract record OffsetLogRecord(string GroupId)
             case Commit c:
                 Begin(writer, Kind.Commit);
                 WritePartition(writer, c.Partition);
-                writer.Write(c.Value.Offset);
-                writer.Write(c.Value.LeaderEpoch);
-                writer.Write(c.Value.Metadata);
-                writer.Write(c.Value.CommitTimestamp.ToUnixTimeMilliseconds());
-                writer.Write(c.Value.ExpireTimestamp?.ToUnixTimeMilliseconds() ?? -1L);
+                WriteOffset(writer, c.Value);
+                break;
+            case TransactionalCommit t:
+                Begin(writer, Kind.TransactionalCommit);
+                writer.Write(t.ProducerId);
+                WritePartition(writer, t.Partition);
+                WriteOffset(writer, t.Value);
+                break;
+            case TransactionEnd e:
+                Begin(writer, Kind.TransactionEnd);
+                writer.Write(e.ProducerId);
+                writer.Write(e.Committed);
                 break;
             case OffsetTombstone t:
                 Begin(writer, Kind.OffsetTombstone);
@@ -142,4 +157,20 @@ internal abstract record OffsetLogRecord(string GroupId)
     }
 
     private static GroupTopicPartition ReadPartition(BinaryReader reader) => new(reader.ReadString(), reader.ReadInt32());
+
+    private static void WriteOffset(BinaryWriter writer, CommittedOffset value)
+    {
+        writer.Write(value.Offset);
+        writer.Write(value.LeaderEpoch);
+        writer.Write(value.Metadata);
+        writer.Write(value.CommitTimestamp.ToUnixTimeMilliseconds());
+        writer.Write(value.ExpireTimestamp?.ToUnixTimeMilliseconds() ?? -1L);
+    }
+
+    private static CommittedOffset ReadOffset(BinaryReader reader) => new(
+        reader.ReadInt64(),
+        reader.ReadInt32(),
+        reader.ReadString(),
+        DateTimeOffset.FromUnixTimeMilliseconds(reader.ReadInt64()),
+        reader.ReadInt64() is var expire and >= 0 ? DateTimeOffset.FromUnixTimeMilliseconds(expire) : null);
 }

@@ -29,6 +29,9 @@ internal sealed partial class OffsetStore : IAsyncDisposable
     private readonly ILogger _logger;
     private FileStream _file;
 
+    /// <summary>The number of records applied so far: each record's position in log order.</summary>
+    private long _position;
+
     private OffsetStore(string directory, FileStream file, ILogger logger)
     {
         Directory = directory;
@@ -122,25 +125,77 @@ internal sealed partial class OffsetStore : IAsyncDisposable
         }
     }
 
+    /// <summary>Whether the group has offsets committed in a transaction that has not ended (Kafka's <c>hasPendingOffsetCommitsForTopicPartition</c>).</summary>
+    public bool HasPendingTransactionalOffsets(string groupId, GroupTopicPartition? partition = null)
+    {
+        lock (_stateLock)
+        {
+            return _groups.TryGetValue(groupId, out var entry)
+                && entry.Pending.Values.Any(p => partition is not { } one ? p.Count > 0 : p.ContainsKey(one));
+        }
+    }
+
     /// <summary>The state of one group in memory.</summary>
     private sealed class GroupEntry
     {
         public StoredGroup? Group { get; set; }
 
         public Dictionary<GroupTopicPartition, CommittedOffset> Offsets { get; } = [];
+
+        /// <summary>Where in the log each committed offset was written: a transaction's offsets replace only older ones.</summary>
+        public Dictionary<GroupTopicPartition, long> Positions { get; } = [];
+
+        /// <summary>Offsets of transactions still open, per producer id, with where they were written.</summary>
+        public Dictionary<long, Dictionary<GroupTopicPartition, (CommittedOffset Value, long Position)>> Pending { get; } = [];
+
+        public bool IsEmpty => Offsets.Count == 0 && Group is null && Pending.Count == 0;
     }
 
-    /// <summary>Applies one record to the in-memory view; the caller holds <see cref="_stateLock"/>.</summary>
+    /// <summary>
+    /// Applies one record to the in-memory view; the caller holds <see cref="_stateLock"/>. Records are numbered in log
+    /// order (<see cref="_position"/>), which decides between a transaction's offset and a plain commit of the same
+    /// partition, as Kafka compares their log offsets.
+    /// </summary>
     private void Apply(OffsetLogRecord record)
     {
+        var position = ++_position;
         switch (record)
         {
             case OffsetLogRecord.Commit c:
-                Entry(c.GroupId).Offsets[c.Partition] = c.Value;
+                var committed = Entry(c.GroupId);
+                committed.Offsets[c.Partition] = c.Value;
+                committed.Positions[c.Partition] = position;
+                break;
+            case OffsetLogRecord.TransactionalCommit tc:
+                var pending = Entry(tc.GroupId).Pending;
+                if (!pending.TryGetValue(tc.ProducerId, out var offsets))
+                {
+                    pending[tc.ProducerId] = offsets = [];
+                }
+
+                offsets[tc.Partition] = (tc.Value, position);
+                break;
+            case OffsetLogRecord.TransactionEnd end when _groups.TryGetValue(end.GroupId, out var ending) && ending.Pending.Remove(end.ProducerId, out var ended):
+                foreach (var (partition, (value, at)) in ended)
+                {
+                    // Kafka's completePendingTxnOffsetCommit: a plain commit written after the transactional one wins.
+                    if (end.Committed && (!ending.Positions.TryGetValue(partition, out var existing) || existing < at))
+                    {
+                        ending.Offsets[partition] = value;
+                        ending.Positions[partition] = at;
+                    }
+                }
+
+                if (ending.IsEmpty)
+                {
+                    _groups.Remove(end.GroupId);
+                }
+
                 break;
             case OffsetLogRecord.OffsetTombstone t when _groups.TryGetValue(t.GroupId, out var entry):
                 entry.Offsets.Remove(t.Partition);
-                if (entry.Offsets.Count == 0 && entry.Group is null)
+                entry.Positions.Remove(t.Partition);
+                if (entry.IsEmpty)
                 {
                     _groups.Remove(t.GroupId);
                 }
@@ -166,10 +221,16 @@ internal sealed partial class OffsetStore : IAsyncDisposable
         return entry;
     }
 
-    /// <summary>The records that rebuild the current state, for compaction.</summary>
+    /// <summary>
+    /// The records that rebuild the current state, for compaction: per group its record, then its committed and pending
+    /// offsets in their original log order (so a pending offset still loses to a later plain commit after the rewrite).
+    /// </summary>
     private List<OffsetLogRecord> LiveRecords() =>
     [
         .. _groups.SelectMany(g => (g.Value.Group is { } group ? [new OffsetLogRecord.Group(g.Key, group)] : Array.Empty<OffsetLogRecord>())
-            .Concat(g.Value.Offsets.Select(o => (OffsetLogRecord)new OffsetLogRecord.Commit(g.Key, o.Key, o.Value)))),
+            .Concat(g.Value.Offsets.Select(o => (Position: g.Value.Positions.GetValueOrDefault(o.Key), Record: (OffsetLogRecord)new OffsetLogRecord.Commit(g.Key, o.Key, o.Value)))
+                .Concat(g.Value.Pending.SelectMany(p => p.Value.Select(o => (o.Value.Position, Record: (OffsetLogRecord)new OffsetLogRecord.TransactionalCommit(g.Key, p.Key, o.Key, o.Value.Value)))))
+                .OrderBy(r => r.Position)
+                .Select(r => r.Record))),
     ];
 }

@@ -15,8 +15,10 @@ namespace ReactiveKafka.Broker.Handlers;
 /// watermark advances or MaxWaitMs passes, without holding a thread or blocking the connection's other
 /// requests.
 /// Not implemented: incremental fetch sessions (KIP-227): SessionId 0 is answered, which tells the
-/// client that no session was created and that it keeps sending full fetches; read_committed is
-/// served like read_uncommitted until transactions exist (the last stable offset is the high watermark).
+/// client that no session was created and that it keeps sending full fetches.
+/// read_committed (isolation level 1): batches are served up to the last stable offset only, with the aborted
+/// transactions that overlap the range returned (from the segments' aborted-transaction indexes), so the client drops
+/// the aborted batches; read_uncommitted serves up to the high watermark. Both report the last stable offset.
 /// </summary>
 internal sealed class FetchHandler(BrokerContext broker) : RequestHandler<FetchRequest, FetchResponse>(minVersion: 4, maxVersion: 12)
 {
@@ -139,15 +141,17 @@ internal sealed class FetchHandler(BrokerContext broker) : RequestHandler<FetchR
                 // The first batch is served whole even beyond the limits (KIP-74); after that the limits hold.
                 var limit = total == 0 ? Math.Max(1, Math.Min(partition.PartitionMaxBytes, responseBudget)) : Math.Min(partition.PartitionMaxBytes, responseBudget - (int)Math.Min(total, int.MaxValue));
                 var highWatermark = log.HighWatermark;
+                var stable = log.LastStableOffset;
                 if (limit <= 0)
                 {
-                    FillOffsets(data, log, highWatermark);
+                    FillOffsets(data, log, highWatermark, stable);
                     continue;
                 }
 
-                var read = log.Read(partition.FetchOffset, limit, highWatermark, minOneBatch: total == 0);
+                var readCommitted = request.IsolationLevel == 1;
+                var read = log.Read(partition.FetchOffset, limit, readCommitted ? stable : highWatermark, minOneBatch: total == 0);
                 data.ErrorCode = (short)read.Error;
-                FillOffsets(data, log, highWatermark);
+                FillOffsets(data, log, highWatermark, stable);
                 if (read.Error != ErrorCode.None)
                 {
                     read.Dispose();
@@ -157,6 +161,12 @@ internal sealed class FetchHandler(BrokerContext broker) : RequestHandler<FetchR
 
                 if (read.Length > 0)
                 {
+                    if (readCommitted)
+                    {
+                        data.AbortedTransactions = [.. log.AbortedTransactions(partition.FetchOffset, read.NextOffset).Select(t =>
+                            new FetchResponse.AbortedTransaction { ProducerId = t.ProducerId, FirstOffset = t.FirstOffset })];
+                    }
+
                     data.Records = read.Records;
                     total += read.Length;
                     context.DisposeAfterResponse(read);
@@ -171,10 +181,10 @@ internal sealed class FetchHandler(BrokerContext broker) : RequestHandler<FetchR
         return (response, total, hasError);
     }
 
-    private static void FillOffsets(FetchResponse.PartitionData data, PartitionLog log, long highWatermark)
+    private static void FillOffsets(FetchResponse.PartitionData data, PartitionLog log, long highWatermark, long lastStableOffset)
     {
         data.HighWatermark = highWatermark;
-        data.LastStableOffset = highWatermark;
+        data.LastStableOffset = Math.Min(lastStableOffset, highWatermark);
         data.LogStartOffset = log.LogStartOffset;
     }
 }

@@ -12,6 +12,8 @@ namespace ReactiveKafka.Broker.Handlers;
 /// earliest local offset (v8+, the same as earliest here: there is no tiered storage); any other timestamp
 /// is the first record whose timestamp is at or after it. Found records are answered with their own offset
 /// and timestamp, as Kafka does; none found is offset -1, timestamp -1. Version 0 answers in OldStyleOffsets.
+/// Under READ_COMMITTED (isolation level 1, v2+) "latest" is the last stable offset and a lookup that finds an offset
+/// at or after it answers none, as Kafka's <c>fetchOffsetForTimestamp</c>.
 /// </summary>
 /// <remarks>
 /// Visibility: in Durable mode the high watermark is the fsync'd end, so an acks=1 write is answered before it
@@ -100,11 +102,12 @@ internal sealed class ListOffsetsHandler(BrokerContext broker) : RequestHandler<
                 }
 
                 TimestampAndOffset? found;
+                var lastFetchable = request.IsolationLevel == 1 ? log.LastStableOffset : log.HighWatermark;
                 try
                 {
                     found = partition.Timestamp switch
                     {
-                        Latest => new TimestampAndOffset(-1, log.HighWatermark),
+                        Latest => new TimestampAndOffset(-1, lastFetchable),
                         Earliest or EarliestLocal => new TimestampAndOffset(-1, log.LogStartOffset),
                         MaxTimestamp => log.FindMaxTimestamp(),
                         var timestamp => log.FindByTimestamp(timestamp),
@@ -116,7 +119,7 @@ internal sealed class ListOffsetsHandler(BrokerContext broker) : RequestHandler<
                     continue;
                 }
 
-                if (found is { } f)
+                if (found is { } f && (f.Offset < lastFetchable || partition.Timestamp is Latest or Earliest or EarliestLocal))
                 {
                     result.Offset = f.Offset;
                     result.Timestamp = f.Timestamp;

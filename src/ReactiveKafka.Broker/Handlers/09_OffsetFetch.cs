@@ -25,7 +25,7 @@ internal sealed class OffsetFetchHandler(BrokerContext broker) : RequestHandler<
                 return new(response);
             }
 
-            var result = Visible(context, broker.Groups.FetchOffsets(request.GroupId, partitions), explicitPartitions: partitions is not null);
+            var result = Visible(context, broker.Groups.FetchOffsets(request.GroupId, partitions, request.RequireStable), explicitPartitions: partitions is not null);
             response.ErrorCode = (short)result.Error;
             response.Topics = result.Partitions.GroupBy(p => p.Topic).Select(g => new OffsetFetchResponse.OffsetFetchResponseTopic
             {
@@ -51,7 +51,7 @@ internal sealed class OffsetFetchHandler(BrokerContext broker) : RequestHandler<
                 continue;
             }
 
-            var result = Visible(context, broker.Groups.FetchOffsets(group.GroupId, partitions), explicitPartitions: partitions is not null);
+            var result = Visible(context, broker.Groups.FetchOffsets(group.GroupId, partitions, request.RequireStable), explicitPartitions: partitions is not null);
             response.Groups.Add(new OffsetFetchResponse.OffsetFetchResponseGroup
             {
                 GroupId = group.GroupId,

@@ -48,7 +48,7 @@ internal sealed partial class PartitionLog
 
             if (acquired == segments.Length - 1)
             {
-                return new CleaningView(segments, LogStartOffset, LogEndOffset, HighWatermark);
+                return new CleaningView(segments, LogStartOffset, LogEndOffset, LastStableOffset);
             }
 
             // A segment went (retention) between the snapshot and the acquire: take a fresh snapshot.
@@ -115,7 +115,7 @@ internal sealed partial class PartitionLog
     }
 
     /// <summary>A snapshot of a log's segments for one clean, holding reader references on the inactive ones.</summary>
-    internal sealed class CleaningView(LogSegment[] segments, long logStartOffset, long logEndOffset, long highWatermark) : IDisposable
+    internal sealed class CleaningView(LogSegment[] segments, long logStartOffset, long logEndOffset, long stableOffset) : IDisposable
     {
         private int _disposed;
 
@@ -128,8 +128,11 @@ internal sealed partial class PartitionLog
         /// <summary>The log end offset at the snapshot.</summary>
         public long LogEndOffset { get; } = logEndOffset;
 
-        /// <summary>The high watermark at the snapshot.</summary>
-        public long HighWatermark { get; } = highWatermark;
+        /// <summary>
+        /// The last stable offset at the snapshot (the high watermark unless a transaction is open): a clean stops before
+        /// it, so an undecided transaction is never compacted (Kafka's first uncleanable offset).
+        /// </summary>
+        public long StableOffset { get; } = stableOffset;
 
         /// <inheritdoc />
         public void Dispose()

@@ -99,7 +99,7 @@ internal sealed partial class PartitionLog
                 if (length > 0)
                 {
                     // The region takes over the reader reference.
-                    return new ReadResult(ErrorCode.None, hw, start, end, new LogRegion(segment, position, length));
+                    return new ReadResult(ErrorCode.None, hw, start, end, new LogRegion(segment, position, length), lastOffset + 1);
                 }
 
                 segment.Release();

@@ -15,8 +15,9 @@ internal readonly struct ReadResult : IDisposable
 {
     private readonly LogRegion? _region;
 
-    internal ReadResult(ErrorCode error, long highWatermark, long logStartOffset, long logEndOffset, LogRegion? region = null)
+    internal ReadResult(ErrorCode error, long highWatermark, long logStartOffset, long logEndOffset, LogRegion? region = null, long nextOffset = -1)
     {
+        NextOffset = nextOffset;
         Error = error;
         HighWatermark = highWatermark;
         LogStartOffset = logStartOffset;
@@ -29,6 +30,9 @@ internal readonly struct ReadResult : IDisposable
 
     /// <summary>Bytes of record batches read.</summary>
     public int Length => _region?.Length ?? 0;
+
+    /// <summary>One past the last offset of the batches read; -1 when none were.</summary>
+    public long NextOffset { get; }
 
     /// <summary>The high watermark when the read happened.</summary>
     public long HighWatermark { get; }

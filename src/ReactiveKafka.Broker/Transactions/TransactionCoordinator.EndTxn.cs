@@ -126,6 +126,15 @@ internal sealed partial class TransactionCoordinator
                     break;
                 }
 
+                if (error is ErrorCode.InvalidProducerEpoch or ErrorCode.TransactionCoordinatorFenced)
+                {
+                    // The partition has seen a newer epoch of the producer: this marker can never be written, and Kafka's
+                    // marker sender gives up on it too. Retrying would hold the transaction in PrepareX for ever.
+                    _logger.LogWarning("The {Marker} marker of {TransactionalId} was refused by {Partition} ({Error}): a newer epoch wrote there; skipped",
+                        commit ? "COMMIT" : "ABORT", prepared.TransactionalId, partition, error);
+                    break;
+                }
+
                 _logger.LogWarning("Writing the {Marker} marker of {TransactionalId} to {Partition} failed with {Error}; retrying",
                     commit ? "COMMIT" : "ABORT", prepared.TransactionalId, partition, error);
                 await Task.Delay(_options.RetryBackoff, _time, token).ConfigureAwait(false);

@@ -74,9 +74,6 @@ internal sealed partial class TransactionCoordinator : IAsyncDisposable
     /// <summary>The options in force.</summary>
     public TransactionCoordinatorOptions Options => _options;
 
-    /// <summary>The highest producer id any transactional id holds or held (an allocator must never hand these out again).</summary>
-    public long HighestProducerId => _entries.Values.Select(e => e.Snapshot()).Select(m => Math.Max(m.ProducerId, m.PreviousProducerId)).DefaultIfEmpty(-1).Max();
-
     /// <summary>Starts the timers and finishes every transaction a previous run left in PrepareCommit or PrepareAbort.</summary>
     public void Start()
     {

@@ -48,6 +48,9 @@ public static partial class ApiMessages
         new(ApiKey.DescribeUserScramCredentials, 0, 0, 0),
         new(ApiKey.AlterUserScramCredentials, 0, 0, 0),
         new(ApiKey.DescribeCluster, 0, 1, 0),
+        new(ApiKey.DescribeProducers, 0, 0, 0),
+        new(ApiKey.DescribeTransactions, 0, 0, 0),
+        new(ApiKey.ListTransactions, 0, 1, 0),
     ];
 
     /// <summary>Every API in Kafka's specifications (including those without generated codecs), by key.</summary>
@@ -264,6 +267,15 @@ public static partial class ApiMessages
                 return true;
             case ApiKey.DescribeCluster:
                 range = new(ApiKey.DescribeCluster, 0, 1, 0);
+                return true;
+            case ApiKey.DescribeProducers:
+                range = new(ApiKey.DescribeProducers, 0, 0, 0);
+                return true;
+            case ApiKey.DescribeTransactions:
+                range = new(ApiKey.DescribeTransactions, 0, 0, 0);
+                return true;
+            case ApiKey.ListTransactions:
+                range = new(ApiKey.ListTransactions, 0, 1, 0);
                 return true;
             default:
                 range = default;

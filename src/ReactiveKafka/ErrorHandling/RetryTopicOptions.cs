@@ -89,7 +89,10 @@ public sealed record RetryTopicOptions<TKey, TValue>
         init => field = value ?? throw new ArgumentNullException(nameof(InPlace), "RetryTopicOptions.InPlace must not be null.");
     } = RetryPolicy.None;
 
-    /// <summary>Which failures are worth the retry topics; the others go straight to the dead-letter topic. Default: all.</summary>
+    /// <summary>
+    /// Which failures are worth retrying; the others go straight to the dead-letter topic (without the in-place
+    /// attempts of <see cref="InPlace"/> either). Default: all.
+    /// </summary>
     public Func<Exception, bool> IsRetriable
     {
         get;

@@ -60,7 +60,7 @@ namespace ReactiveKafka;
 /// </example>
 /// <typeparam name="TKey">The record key type.</typeparam>
 /// <typeparam name="TValue">The record value type.</typeparam>
-public sealed class KafkaReceiver<TKey, TValue>
+public sealed partial class KafkaReceiver<TKey, TValue>
 {
     private readonly ReceiverCounters _counters = new();
     private ConsumerLoop<TKey, TValue>? _active;
@@ -278,9 +278,12 @@ public sealed class KafkaReceiver<TKey, TValue>
         return work.Task;
     }
 
-    private IDisposable Run(IRecordSink<TKey, TValue> sink, Action<BufferCounter> bind, Action stop, bool atMostOnce)
+    private IDisposable Run(
+        IRecordSink<TKey, TValue> sink, Action<BufferCounter> bind, Action stop, bool atMostOnce,
+        ExactlyOnceCoordinator<TKey, TValue>? exactlyOnce = null, Action<ConsumerLoop<TKey, TValue>>? created = null)
     {
-        var loop = Activate(sink, atMostOnce);
+        var loop = Activate(sink, atMostOnce, exactlyOnce);
+        created?.Invoke(loop);
         bind(loop.Buffer);
         loop.Start();
         return Disposable.Create(() =>
@@ -290,7 +293,7 @@ public sealed class KafkaReceiver<TKey, TValue>
         });
     }
 
-    private ConsumerLoop<TKey, TValue> Activate(IRecordSink<TKey, TValue> sink, bool atMostOnce)
+    private ConsumerLoop<TKey, TValue> Activate(IRecordSink<TKey, TValue> sink, bool atMostOnce, ExactlyOnceCoordinator<TKey, TValue>? exactlyOnce = null)
     {
         // The previous subscription may be closing (its disposal returned, or the close timed out), or about to be
         // disposed (an operator like Take disposes it only after its downstream saw completion, possibly after this
@@ -299,7 +302,7 @@ public sealed class KafkaReceiver<TKey, TValue>
         var previous = Volatile.Read(ref _active);
         while (true)
         {
-            var loop = new ConsumerLoop<TKey, TValue>(Options, sink, atMostOnce, Released, previous, _counters);
+            var loop = new ConsumerLoop<TKey, TValue>(Options, sink, atMostOnce, Released, previous, _counters) { ExactlyOnce = exactlyOnce };
             var replaced = Interlocked.CompareExchange(ref _active, loop, previous);
             if (replaced == previous)
             {

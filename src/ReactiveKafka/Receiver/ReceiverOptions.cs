@@ -278,6 +278,22 @@ public sealed partial record ReceiverOptions<TKey, TValue>
     } = TimeSpan.FromSeconds(30);
 
     /// <summary>
+    /// On revocation, how long to wait for the records already handed out from the revoked partitions to be
+    /// acknowledged before their offsets are committed and the rebalance goes on (Reactor Kafka's
+    /// <c>maxDelayRebalance</c>): fewer records are read again by the partitions' next owners. The wait runs inside the
+    /// rebalance callback, so keep it well under <c>max.poll.interval.ms</c> and the group's rebalance timeout. Exactly
+    /// once, it is how long the open transaction may take to commit before it is aborted. Lost partitions and closes
+    /// never wait. Default zero: no wait; from zero to int.MaxValue milliseconds.
+    /// </summary>
+    public TimeSpan MaxDelayRebalance
+    {
+        get;
+        init => field = value >= TimeSpan.Zero && value.TotalMilliseconds <= int.MaxValue
+            ? value
+            : throw new ArgumentOutOfRangeException(nameof(MaxDelayRebalance), value, "ReceiverOptions.MaxDelayRebalance must be from zero to int.MaxValue milliseconds.");
+    }
+
+    /// <summary>
     /// Called on the consumer loop thread when partitions are assigned (and, for a manual <see cref="Assignment"/>, before
     /// reading starts). The listener may seek each <see cref="ReceiverPartition"/>; it must not block for long.
     /// An exception ends the sequence.

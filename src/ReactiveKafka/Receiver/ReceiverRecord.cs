@@ -59,6 +59,7 @@ public sealed class ReceiverRecord<TKey, TValue>
     /// <summary>The record's timestamp.</summary>
     public Timestamp Timestamp => ConsumeResult.Message.Timestamp;
 
-    /// <inheritdoc/>
-    public override string ToString() => ConsumeResult.TopicPartitionOffset.ToString();
+    /// <summary>The record's topic, partition and offset: <c>orders [1] @0</c>.</summary>
+    /// <returns>The display form.</returns>
+    public override string ToString() => Formatting.TopicPartitionOffset(Topic, Partition, ConsumeResult.Offset);
 }

@@ -9,10 +9,11 @@ public static class KafkaSender
     /// <param name="options">The validated sender options.</param>
     /// <returns>The sender; dispose it to flush and close the producer.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
-    /// <exception cref="ArgumentException">librdkafka rejected a producer property (the message names it).</exception>
+    /// <exception cref="ArgumentException">librdkafka rejected a producer property (the message names it), or the options conflict.</exception>
     public static KafkaSender<TKey, TValue> Create<TKey, TValue>(SenderOptions<TKey, TValue> options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
         return new KafkaSender<TKey, TValue>(options);
     }
 }

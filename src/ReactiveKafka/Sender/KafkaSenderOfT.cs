@@ -173,6 +173,57 @@ public sealed class KafkaSender<TKey, TValue> : IAsyncDisposable, IDisposable
     }
 
     /// <summary>
+    /// The sender's transactions: begin, add consumed offsets, commit, abort (see <see cref="KafkaTransactionManager"/>).
+    /// Records sent by this sender while a transaction is open belong to it, whichever API sends them
+    /// (<see cref="Send{TCorrelation}"/>, <see cref="SendAsync{TCorrelation}(SenderRecord{TKey, TValue, TCorrelation}, CancellationToken)"/>,
+    /// <see cref="CreateOutbound"/>).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The sender is not transactional: <see cref="SenderOptions{TKey, TValue}.TransactionalId"/> is not set.</exception>
+    /// <exception cref="ObjectDisposedException">The sender has been disposed.</exception>
+    public KafkaTransactionManager TransactionManager
+    {
+        get
+        {
+            _core.ThrowIfDisposed();
+            return _core.Transactions ?? throw NotTransactional(nameof(TransactionManager));
+        }
+    }
+
+    /// <summary>
+    /// Sends each inner sequence of records in a transaction of its own, one transaction after the other, and emits one
+    /// inner result sequence per transaction: each record's result, then completion once the transaction is committed.
+    /// </summary>
+    /// <remarks>
+    /// <para>
+    /// A transaction begins when its inner source is taken, and commits when the source completes and every record is
+    /// acknowledged. It aborts when the source fails, a record fails, or the commit fails with an abortable error:
+    /// its result sequence then ends with that error (nothing of the transaction is visible to read_committed consumers)
+    /// and the next transaction goes on. Fencing (<see cref="ErrorCode.ProducerFenced"/>: a newer sender with the same
+    /// transactional id exists) and other fatal errors end the transaction's result sequence and the outer sequence with
+    /// the error. Results of a transaction are kept until its inner sequence is subscribed to. Disposing the subscription
+    /// stops taking sources and aborts the running transaction.
+    /// </para>
+    /// <para>
+    /// With <see cref="KafkaReceiver{TKey, TValue}.ReceiveExactlyOnce"/> this is consume-transform-produce exactly once:
+    /// <c>sender.SendTransactionally(receiver.ReceiveExactlyOnce(sender.TransactionManager).Select(batch => batch.Select(Transform)))</c>;
+    /// each batch's consumed offsets are added to its transaction before the batch completes.
+    /// </para>
+    /// </remarks>
+    /// <typeparam name="TCorrelation">The correlation metadata type.</typeparam>
+    /// <param name="transactions">One inner sequence of records per transaction.</param>
+    /// <returns>One inner result sequence per transaction.</returns>
+    /// <exception cref="InvalidOperationException">The sender is not transactional: <see cref="SenderOptions{TKey, TValue}.TransactionalId"/> is not set.</exception>
+    /// <exception cref="ObjectDisposedException">The sender has been disposed.</exception>
+    public IObservable<IObservable<SenderResult<TCorrelation>>> SendTransactionally<TCorrelation>(
+        IObservable<IObservable<SenderRecord<TKey, TValue, TCorrelation>>> transactions)
+    {
+        ArgumentNullException.ThrowIfNull(transactions);
+        _core.ThrowIfDisposed();
+        var manager = _core.Transactions ?? throw NotTransactional(nameof(SendTransactionally));
+        return TransactionalSend.Create(this, manager, transactions);
+    }
+
+    /// <summary>
     /// Runs <paramref name="action"/> on the underlying Confluent producer (typed with this sender's serializers and
     /// sharing its librdkafka handle), e.g. to read metadata, flush, or produce outside the reactive API.
     /// Do not dispose the producer: the sender owns it.
@@ -203,6 +254,9 @@ public sealed class KafkaSender<TKey, TValue> : IAsyncDisposable, IDisposable
         result.Exception is { } error && Options.StopOnError
             ? Task.FromException<SenderResult<TCorrelation>>(error)
             : Task.FromResult(result);
+
+    private static InvalidOperationException NotTransactional(string call) =>
+        new($"KafkaSender.{call} needs a transactional sender: set SenderOptions.TransactionalId (the producer's transactional.id).");
 
     private async Task<SenderResult<TCorrelation>> AwaitAsync<TCorrelation>(
         Task<SenderResult<TCorrelation>> completion, CancellationToken cancellationToken)

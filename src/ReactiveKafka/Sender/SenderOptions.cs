@@ -161,6 +161,48 @@ public sealed partial record SenderOptions<TKey, TValue>
         init => field = value ?? throw new ArgumentNullException(nameof(LoggerFactory), "SenderOptions.LoggerFactory must not be null (leave it unset for none).");
     } = NullLoggerFactory.Instance;
 
+    /// <summary>
+    /// The producer's <c>transactional.id</c>: required by <see cref="KafkaSender{TKey, TValue}.TransactionManager"/> and
+    /// <see cref="KafkaSender{TKey, TValue}.SendTransactionally{TCorrelation}"/> (without it they throw an
+    /// <see cref="InvalidOperationException"/> naming this option). Setting it makes the producer idempotent and
+    /// transactional; a second sender with the same id fences this one (its transactional calls then fail with
+    /// <see cref="ErrorCode.Local_Fenced"/> or <see cref="ErrorCode.ProducerFenced"/>). Null (default) when the
+    /// producer properties do not set <c>transactional.id</c> either. Must not be empty or whitespace.
+    /// </summary>
+    public string? TransactionalId
+    {
+        get => field ?? (ProducerProperties.TryGetValue(TransactionalIdProperty, out var id) ? id : null);
+        init => field = value is null || !string.IsNullOrWhiteSpace(value)
+            ? value
+            : throw new ArgumentException("SenderOptions.TransactionalId must not be empty or whitespace (leave it null for a non-transactional sender).", nameof(TransactionalId));
+    }
+
+    /// <summary>
+    /// How long one transactional call (<c>InitTransactions</c>, <c>BeginAsync</c>, <c>SendOffsetsAsync</c>,
+    /// <c>CommitAsync</c>, <c>AbortAsync</c>) may take, retries of retriable errors included, before it fails.
+    /// Default 30 seconds; from 1 ms to int.MaxValue milliseconds.
+    /// </summary>
+    public TimeSpan TransactionOperationTimeout
+    {
+        get;
+        init => field = value >= TimeSpan.FromMilliseconds(1) && value.TotalMilliseconds <= int.MaxValue
+            ? value
+            : throw new ArgumentOutOfRangeException(nameof(TransactionOperationTimeout), value, "SenderOptions.TransactionOperationTimeout must be from 1 ms to int.MaxValue milliseconds.");
+    } = TimeSpan.FromSeconds(30);
+
+    internal const string TransactionalIdProperty = "transactional.id";
+
+    /// <summary>Checks the rules between options; called by <see cref="KafkaSender.Create{TKey, TValue}"/>.</summary>
+    internal void Validate()
+    {
+        if (ProducerProperties.TryGetValue(TransactionalIdProperty, out var property) && !string.Equals(property, TransactionalId, StringComparison.Ordinal))
+        {
+            throw new ArgumentException(
+                $"SenderOptions.TransactionalId '{TransactionalId}' and ProducerProperties 'transactional.id={property}' differ: set one of them.",
+                nameof(TransactionalId));
+        }
+    }
+
     private static ReadOnlyDictionary<string, string> Copy(IEnumerable<KeyValuePair<string, string>> properties)
     {
         ArgumentNullException.ThrowIfNull(properties, nameof(ProducerProperties));

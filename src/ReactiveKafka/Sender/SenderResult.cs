@@ -47,7 +47,10 @@ public sealed class SenderResult<TCorrelation>
     /// <summary>The topic, partition and offset together.</summary>
     public TopicPartitionOffset TopicPartitionOffset => new(Topic, Partition, Offset);
 
-    /// <inheritdoc/>
+    /// <summary>Where the record was written and its correlation, <c>orders [1] @0 (42)</c>, or why it failed.</summary>
+    /// <returns>The display form.</returns>
     public override string ToString() =>
-        Exception is null ? $"{TopicPartitionOffset} ({Correlation})" : $"{Topic} [{Partition}] failed: {Exception.Message} ({Correlation})";
+        Exception is null
+            ? $"{Formatting.TopicPartitionOffset(Topic, Partition, Offset)} ({Correlation})"
+            : $"{Formatting.TopicPartition(Topic, Partition)} failed: {Exception.Message} ({Correlation})";
 }

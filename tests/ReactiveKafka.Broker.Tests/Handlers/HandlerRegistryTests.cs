@@ -20,7 +20,9 @@ public sealed class HandlerRegistryTests(BrokerFixture fixture) : IClassFixture<
         "ListGroups 0-4", "SaslHandshake 0-1", "ApiVersions 0-4", "CreateTopics 0-7", "DeleteTopics 0-6", "DeleteRecords 0-2",
         "OffsetForLeaderEpoch 0-4", "DescribeAcls 0-3", "CreateAcls 0-3", "DeleteAcls 0-3", "DescribeConfigs 0-4", "AlterConfigs 0-2", "SaslAuthenticate 0-2", "CreatePartitions 0-3",
         "DeleteGroups 0-2", "IncrementalAlterConfigs 0-1", "OffsetDelete 0-0", "DescribeUserScramCredentials 0-0",
-        "AlterUserScramCredentials 0-0", "DescribeCluster 0-1", "InitProducerId 0-5",
+        "AlterUserScramCredentials 0-0", "DescribeCluster 0-1",
+        "InitProducerId 0-5", "AddPartitionsToTxn 0-5", "AddOffsetsToTxn 0-4", "EndTxn 0-4", "TxnOffsetCommit 0-4",
+        "DescribeProducers 0-0", "DescribeTransactions 0-0", "ListTransactions 0-1",
     ];
 
     [Fact]

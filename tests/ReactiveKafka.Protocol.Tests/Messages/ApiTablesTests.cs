@@ -23,7 +23,10 @@ public sealed class ApiTablesTests
     [Fact]
     public void Generated_table_matches_the_message_classes()
     {
-        Assert.Equal(33, ApiMessages.Generated.Count);
+        // One table entry per generated request class: the table and the classes come from the same specs.
+        Assert.Equal(
+            MessageCatalog.MessageTypes.Count(t => t.Name.EndsWith("Request", StringComparison.Ordinal) && t.Name != "RequestHeader"),
+            ApiMessages.Generated.Count);
         Assert.True(ApiMessages.TryGetGenerated(ApiKey.Fetch, out var fetch));
         Assert.Equal(FetchRequest.LowestSupportedVersion, fetch.LowestVersion);
         Assert.Equal(FetchRequest.HighestSupportedVersion, fetch.HighestVersion);

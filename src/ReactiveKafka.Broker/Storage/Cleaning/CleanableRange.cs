@@ -37,7 +37,7 @@ internal sealed record CleanableRange(long FirstDirtyOffset, long FirstUncleanab
     /// <param name="segments">All segments in offset order, the active one last.</param>
     /// <param name="logStartOffset">The log start offset.</param>
     /// <param name="logEndOffset">The log end offset.</param>
-    /// <param name="stableOffset">The offset below which every record is stable (the high watermark for now).</param>
+    /// <param name="stableOffset">The offset below which every record is stable (the last stable offset: the high watermark unless a transaction is undecided).</param>
     /// <param name="checkpoint">The cleaner's checkpointed first dirty offset, if any.</param>
     /// <param name="nowMs">The current time.</param>
     /// <param name="config">The topic's config.</param>

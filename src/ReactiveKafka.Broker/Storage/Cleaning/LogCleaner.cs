@@ -155,7 +155,7 @@ internal sealed class LogCleaner : IDisposable
             }
 
             var summaries = segments.Select(s => new SegmentSummary(s.BaseOffset, s.Size, s.MaxTimestamp)).ToList();
-            return CleanableRange.Compute(summaries, view.LogStartOffset, view.LogEndOffset, view.HighWatermark, FirstDirty(log), now, log.Config,
+            return CleanableRange.Compute(summaries, view.LogStartOffset, view.LogEndOffset, view.StableOffset, FirstDirty(log), now, log.Config,
                 i => i < segments.Count - 1 && segments[i].TryReadHeader(0, out var header) ? header.MaxTimestamp : -1);
         }
         catch (Exception e) when (e is ObjectDisposedException or IOException && log.IsClosed)

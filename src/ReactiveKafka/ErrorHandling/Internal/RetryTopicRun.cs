@@ -31,7 +31,9 @@ internal sealed class RetryTopicRun<TKey, TValue> : IDisposable
         _options = options;
         _handler = handler;
         _observer = Observer.Synchronize(observer);
-        _pipeline = options.InPlace.ToPipeline();
+        // A failure that is not retriable skips the in-place attempts as well as the retry topics.
+        var inPlace = options.InPlace;
+        _pipeline = (inPlace with { ShouldRetry = error => inPlace.ShouldRetry(error) && options.IsRetriable(error) }).ToPipeline();
         _retryTopics = options.RetryTopics;
         _levels[options.Topic] = 0;
         for (var i = 0; i < _retryTopics.Count; i++)

@@ -94,6 +94,12 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
     {
         _commitRequested = false;
         _acknowledgedSinceCommit = 0;
+        if (ExactlyOnce is not null)
+        {
+            // Exactly once: offsets are committed only inside the transactions (SendOffsetsAsync), never on their own.
+            return;
+        }
+
         if (_options.CommitInterval > TimeSpan.Zero)
         {
             _nextIntervalCommit = After(_options.CommitInterval);

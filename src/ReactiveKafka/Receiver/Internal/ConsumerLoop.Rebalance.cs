@@ -99,9 +99,13 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
             }
         }
 
+        SettleBeforeRelease(partitions, lost);
         if (commit)
         {
             ProcessInbox();
+
+            // Work run just now may have started new ownership periods of these partitions (an exactly-once rewind).
+            partitions = [.. partitions.Select(p => _assigned.GetValueOrDefault(p.TopicPartition)).OfType<PartitionState>()];
             CommitAcknowledged(partitions, retry: false);
         }
 

@@ -193,7 +193,7 @@ internal sealed partial class ConsumerLoop<TKey, TValue> : IAcknowledgementSink,
     void IAcknowledgementSink.Acknowledged(ReceiverOffset offset)
     {
         _acknowledgements.Enqueue(offset);
-        if (_holding)
+        if (_holding || _awaitingAcknowledgements)
         {
             _wake.Set();
         }
@@ -294,6 +294,12 @@ internal sealed partial class ConsumerLoop<TKey, TValue> : IAcknowledgementSink,
         // each resume for a second. The receiver bounds memory with its own options, so it only needs the queue
         // refilled promptly. A value the user set wins.
         properties.TryAdd("fetch.queue.backoff.ms", "10");
+        if (ExactlyOnce is not null)
+        {
+            // An exactly-once pipeline reads only committed transactions (librdkafka's default too, unlike Java's).
+            properties.TryAdd("isolation.level", "read_committed");
+        }
+
         var builder = new ConsumerBuilder<TKey, TValue>(properties)
             .SetKeyDeserializer(_options.KeyDeserializer)
             .SetValueDeserializer(_options.ValueDeserializer)
@@ -342,6 +348,16 @@ internal sealed partial class ConsumerLoop<TKey, TValue> : IAcknowledgementSink,
 
     private void ProcessInbox()
     {
+        ProcessAcknowledgements();
+        while (_failure is null && _work.TryDequeue(out var work))
+        {
+            work.Run(this);
+        }
+    }
+
+    /// <summary>Applies the queued acknowledgements (not the queued work: safe inside a rebalance callback).</summary>
+    private void ProcessAcknowledgements()
+    {
         PartitionState? run = null;
         var runCount = 0;
         var counting = KafkaMetrics.AcknowledgedMessages.Enabled;
@@ -381,11 +397,6 @@ internal sealed partial class ConsumerLoop<TKey, TValue> : IAcknowledgementSink,
         {
             KafkaMetrics.AcknowledgedMessages.Add(runCount, PartitionTags("acknowledge", run));
         }
-
-        while (_failure is null && _work.TryDequeue(out var work))
-        {
-            work.Run(this);
-        }
     }
 
     private void AbandonWork()
@@ -407,6 +418,7 @@ internal sealed partial class ConsumerLoop<TKey, TValue> : IAcknowledgementSink,
                 if (MayCommit)
                 {
                     ProcessInbox();
+                    SettleBeforeRelease([.. _assigned.Values], lost: true); // the subscriber has stopped: nothing more would be acknowledged
                     CommitAcknowledged(_assigned.Values.ToList(), retry: false);
                     if (_options.Assignment is not null && _assigned.Count > 0)
                     {

@@ -30,6 +30,7 @@ internal sealed partial class ProducerCore<TKey, TValue> : IDisposable, IObserve
     private readonly CancellationTokenSource _closing = new();
     private readonly Lock _lock = new();
     private readonly HashSet<ISendStream> _streams = [];
+    private readonly TransactionThread? _transactionThread;
     private IProducer<TKey, TValue>? _typedProducer;
     private int _disposed;
     private volatile bool _producerClosed;
@@ -48,6 +49,11 @@ internal sealed partial class ProducerCore<TKey, TValue> : IDisposable, IObserve
         // Results need the offset, the timestamp and the persistence status, never the key and value bytes back:
         // not marshaling them saves two copies per record on the poll thread.
         properties.TryAdd(DeliveryReportFields, "timestamp,status");
+        if (options.TransactionalId is { } transactionalId)
+        {
+            properties["transactional.id"] = transactionalId;
+        }
+
         try
         {
             // Handlers always set: without them librdkafka writes its log lines and errors raw to stderr.
@@ -62,6 +68,12 @@ internal sealed partial class ProducerCore<TKey, TValue> : IDisposable, IObserve
             throw new ArgumentException($"SenderOptions.ProducerProperties: {error.Message}", nameof(options.ProducerProperties), error);
         }
 
+        if (options.TransactionalId is { } id)
+        {
+            _transactionThread = new TransactionThread(id);
+            Transactions = new KafkaTransactionManager(_producer, _transactionThread, id, options.TransactionOperationTimeout);
+        }
+
         KafkaMetrics.Register(this);
     }
 
@@ -72,6 +84,9 @@ internal sealed partial class ProducerCore<TKey, TValue> : IDisposable, IObserve
             into.Add(new(InFlightCount, new KeyValuePair<string, object?>("messaging.system", "kafka"), new KeyValuePair<string, object?>("messaging.client.id", Name)));
         }
     }
+
+    /// <summary>The transaction manager, when the options name a transactional id.</summary>
+    public KafkaTransactionManager? Transactions { get; }
 
     public SenderOptions<TKey, TValue> Options { get; }
 
@@ -92,6 +107,9 @@ internal sealed partial class ProducerCore<TKey, TValue> : IDisposable, IObserve
     public long PeakInFlight => Volatile.Read(ref _peakInFlight);
 
     public string Name => _producer.Name;
+
+    /// <summary>The untyped producer (transaction calls run on it from the <see cref="TransactionThread"/>).</summary>
+    public IProducer<byte[], byte[]> Producer => _producer;
 
     public void ThrowIfDisposed()
     {
@@ -303,6 +321,8 @@ internal sealed partial class ProducerCore<TKey, TValue> : IDisposable, IObserve
             // A fatal producer error: what is left is failed below.
         }
 
+        // Queued transaction calls run (or fail) before the producer goes; an open transaction is aborted by its close.
+        _transactionThread?.Dispose();
         _producerClosed = true;
         if (InFlight.Count is > 0 and var left)
         {

@@ -5,7 +5,7 @@ namespace ReactiveKafka.Broker.Tests.Storage.Producers;
 /// <summary>Batches as idempotent and transactional producers write them.</summary>
 internal static class ProducerBatches
 {
-    public static byte[] Idempotent(long producerId, short epoch, int baseSequence, int records = 1, bool transactional = false, long timestamp = 1_000)
+    public static byte[] Idempotent(long producerId, short epoch, int baseSequence, int records = 1, bool transactional = false, long timestamp = 1_000, string value = "v")
     {
         var builder = new RecordBatchBuilder(new RecordBatchOptions
         {
@@ -16,7 +16,7 @@ internal static class ProducerBatches
         });
         for (var i = 0; i < records; i++)
         {
-            builder.Append(timestamp, null, "v"u8.ToArray());
+            builder.Append(timestamp, null, System.Text.Encoding.UTF8.GetBytes(records == 1 ? value : $"{value}{i}"));
         }
 
         return builder.ToArray();

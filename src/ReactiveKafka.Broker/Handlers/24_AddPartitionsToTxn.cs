@@ -1,0 +1,70 @@
+using ReactiveKafka.Broker.Network;
+using ReactiveKafka.Broker.Transactions;
+using ReactiveKafka.Protocol;
+using ReactiveKafka.Protocol.Messages;
+using static ReactiveKafka.Protocol.Messages.AddPartitionsToTxnResponse;
+
+namespace ReactiveKafka.Broker.Handlers;
+
+/// <summary>
+/// AddPartitionsToTxn (key 24), v0–v5: adds partitions to the producer's transaction before its first write to them.
+/// v0–3 carry one transaction (what clients send); v4+ a batch of them, each optionally <c>verify_only</c> (Kafka's
+/// broker-to-coordinator check, KIP-890 part 1). As Kafka: partitions that do not exist get UNKNOWN_TOPIC_OR_PARTITION
+/// and the others OPERATION_NOT_ATTEMPTED; otherwise every partition gets the coordinator's answer
+/// (<see cref="TransactionCoordinator.AddPartitionsAsync"/>).
+/// </summary>
+internal sealed class AddPartitionsToTxnHandler(BrokerContext broker) : RequestHandler<AddPartitionsToTxnRequest, AddPartitionsToTxnResponse>(minVersion: 0, maxVersion: 5)
+{
+    /// <inheritdoc />
+    protected override async ValueTask<AddPartitionsToTxnResponse?> HandleAsync(RequestContext context, AddPartitionsToTxnRequest request)
+    {
+        var response = new AddPartitionsToTxnResponse();
+        if (context.ApiVersion <= 3)
+        {
+            response.ResultsByTopicV3AndBelow = await AddAsync(request.V3AndBelowTransactionalId, request.V3AndBelowProducerId, request.V3AndBelowProducerEpoch,
+                request.V3AndBelowTopics, verifyOnly: false, context.ConnectionClosed).ConfigureAwait(false);
+            return response;
+        }
+
+        foreach (var transaction in request.Transactions)
+        {
+            response.ResultsByTransaction.Add(new AddPartitionsToTxnResult
+            {
+                TransactionalId = transaction.TransactionalId,
+                TopicResults = await AddAsync(transaction.TransactionalId, transaction.ProducerId, transaction.ProducerEpoch,
+                    transaction.Topics, transaction.VerifyOnly, context.ConnectionClosed).ConfigureAwait(false),
+            });
+        }
+
+        return response;
+    }
+
+    private async ValueTask<List<AddPartitionsToTxnTopicResult>> AddAsync(
+        string transactionalId, long producerId, short producerEpoch, List<AddPartitionsToTxnRequest.AddPartitionsToTxnTopic> topics, bool verifyOnly, CancellationToken cancellationToken)
+    {
+        var partitions = topics.SelectMany(t => t.Partitions.Select(p => new TransactionPartition(t.Name, p))).ToList();
+        var missing = partitions.Where(p => broker.Topics.GetPartition(p.Topic, p.Partition) is null).ToHashSet();
+        if (missing.Count > 0)
+        {
+            return Results(topics, p => missing.Contains(p) ? ErrorCode.UnknownTopicOrPartition : ErrorCode.OperationNotAttempted);
+        }
+
+        if (verifyOnly)
+        {
+            var (error, verified) = broker.Transactions.VerifyPartitions(transactionalId, producerId, producerEpoch, partitions);
+            return Results(topics, p => error != ErrorCode.None ? error : verified[p]);
+        }
+
+        var added = await broker.Transactions.AddPartitionsAsync(transactionalId, producerId, producerEpoch, partitions, cancellationToken).ConfigureAwait(false);
+        return Results(topics, _ => added);
+    }
+
+    private static List<AddPartitionsToTxnTopicResult> Results(List<AddPartitionsToTxnRequest.AddPartitionsToTxnTopic> topics, Func<TransactionPartition, ErrorCode> error) =>
+        [
+            .. topics.Select(t => new AddPartitionsToTxnTopicResult
+            {
+                Name = t.Name,
+                ResultsByPartition = [.. t.Partitions.Select(p => new AddPartitionsToTxnPartitionResult { PartitionIndex = p, PartitionErrorCode = (short)error(new TransactionPartition(t.Name, p)) })],
+            }),
+        ];
+}

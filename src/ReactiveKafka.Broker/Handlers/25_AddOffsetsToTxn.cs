@@ -1,0 +1,19 @@
+using ReactiveKafka.Broker.Network;
+using ReactiveKafka.Protocol.Messages;
+
+namespace ReactiveKafka.Broker.Handlers;
+
+/// <summary>
+/// AddOffsetsToTxn (key 25), v0–v4: adds a consumer group to the producer's transaction, so that the offsets it then
+/// commits with TxnOffsetCommit are committed or dropped with the transaction. Errors as AddPartitionsToTxn
+/// (<see cref="Transactions.TransactionCoordinator.AddOffsetsAsync"/>).
+/// </summary>
+internal sealed class AddOffsetsToTxnHandler(BrokerContext broker) : RequestHandler<AddOffsetsToTxnRequest, AddOffsetsToTxnResponse>(minVersion: 0, maxVersion: 4)
+{
+    /// <inheritdoc />
+    protected override async ValueTask<AddOffsetsToTxnResponse?> HandleAsync(RequestContext context, AddOffsetsToTxnRequest request) =>
+        new()
+        {
+            ErrorCode = (short)await broker.Transactions.AddOffsetsAsync(request.TransactionalId, request.ProducerId, request.ProducerEpoch, request.GroupId, context.ConnectionClosed).ConfigureAwait(false),
+        };
+}
