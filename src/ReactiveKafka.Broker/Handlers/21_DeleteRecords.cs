@@ -1,3 +1,4 @@
+using ReactiveKafka.Broker.Security.Acls;
 using ReactiveKafka.Broker.Network;
 using ReactiveKafka.Protocol;
 using ReactiveKafka.Protocol.Messages;
@@ -19,6 +20,11 @@ internal sealed class DeleteRecordsHandler(BrokerContext broker) : RequestHandle
                 Name = t.Name,
                 Partitions = t.Partitions.Select(p =>
                 {
+                    if (!broker.Authorizer.Allows(context, AclOperation.Delete, AclResourceType.Topic, t.Name))
+                    {
+                        return new DeleteRecordsResponse.DeleteRecordsPartitionResult { PartitionIndex = p.PartitionIndex, LowWatermark = -1, ErrorCode = (short)ErrorCode.TopicAuthorizationFailed };
+                    }
+
                     var log = broker.Topics.GetPartition(t.Name, p.PartitionIndex);
                     if (log is null)
                     {

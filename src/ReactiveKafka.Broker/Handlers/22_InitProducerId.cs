@@ -1,3 +1,4 @@
+using ReactiveKafka.Broker.Security.Acls;
 using Microsoft.Extensions.Logging;
 using ReactiveKafka.Broker.Network;
 using ReactiveKafka.Protocol;
@@ -21,10 +22,22 @@ namespace ReactiveKafka.Broker.Handlers;
 internal sealed class InitProducerIdHandler(BrokerContext broker) : RequestHandler<InitProducerIdRequest, InitProducerIdResponse>(minVersion: 0, maxVersion: 5)
 {
     /// <inheritdoc />
-    protected override ValueTask<InitProducerIdResponse?> HandleAsync(RequestContext context, InitProducerIdRequest request) =>
-        request.TransactionalId is null
+    protected override ValueTask<InitProducerIdResponse?> HandleAsync(RequestContext context, InitProducerIdRequest request)
+    {
+        // As Kafka: WRITE on the transactional id, or for an idempotent producer IDEMPOTENT_WRITE on the cluster or WRITE on any topic.
+        var refused = request.TransactionalId is { } id
+            ? broker.Authorizer.Allows(context, AclOperation.Write, AclResourceType.TransactionalId, id) ? (ErrorCode?)null : ErrorCode.TransactionalIdAuthorizationFailed
+            : broker.Authorizer.AllowsCluster(context, AclOperation.IdempotentWrite, logIfDenied: false)
+                || broker.Authorizer.AllowsAnyOfType(context, AclOperation.Write, AclResourceType.Topic) ? null : ErrorCode.ClusterAuthorizationFailed;
+        if (refused is { } error)
+        {
+            return new(new InitProducerIdResponse { ErrorCode = (short)error, ProducerId = -1, ProducerEpoch = -1 });
+        }
+
+        return request.TransactionalId is null
             ? new(InitIdempotent())
             : InitTransactionalAsync(request, context.ConnectionClosed);
+    }
 
     /// <summary>The answer to a producer without a transactional id: a producer id never handed out before, epoch 0.</summary>
     internal InitProducerIdResponse InitIdempotent()

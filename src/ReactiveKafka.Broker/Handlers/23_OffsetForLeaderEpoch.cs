@@ -1,3 +1,4 @@
+using ReactiveKafka.Broker.Security.Acls;
 using ReactiveKafka.Broker.Network;
 using ReactiveKafka.Protocol;
 using ReactiveKafka.Protocol.Messages;
@@ -20,7 +21,9 @@ internal sealed class OffsetForLeaderEpochHandler(BrokerContext broker) : Reques
                 Partitions = t.Partitions.Select(p =>
                 {
                     var log = broker.Topics.GetPartition(t.Topic, p.Partition);
-                    return log is null
+                    return !Describable(context, t.Topic)
+                        ? new OffsetForLeaderEpochResponse.EpochEndOffset { Partition = p.Partition, ErrorCode = (short)ErrorCode.TopicAuthorizationFailed }
+                        : log is null
                         ? new OffsetForLeaderEpochResponse.EpochEndOffset { Partition = p.Partition, ErrorCode = (short)ErrorCode.UnknownTopicOrPartition }
                         : p.CurrentLeaderEpoch > 0
                             ? new OffsetForLeaderEpochResponse.EpochEndOffset { Partition = p.Partition, ErrorCode = (short)ErrorCode.UnknownLeaderEpoch }
@@ -28,4 +31,9 @@ internal sealed class OffsetForLeaderEpochHandler(BrokerContext broker) : Reques
                 }).ToList(),
             }).ToList(),
         });
+
+    // As Kafka: CLUSTER_ACTION (a follower) or DESCRIBE on the topic (a consumer checking for truncation, KIP-320).
+    private bool Describable(RequestContext context, string topic) =>
+        broker.Authorizer.AllowsCluster(context, AclOperation.ClusterAction, logIfDenied: false)
+        || broker.Authorizer.Allows(context, AclOperation.Describe, AclResourceType.Topic, topic);
 }

@@ -1,3 +1,4 @@
+using ReactiveKafka.Broker.Security.Acls;
 using ReactiveKafka.Broker.Network;
 using ReactiveKafka.Broker.Transactions;
 using ReactiveKafka.Protocol;
@@ -21,8 +22,18 @@ internal sealed class AddPartitionsToTxnHandler(BrokerContext broker) : RequestH
         var response = new AddPartitionsToTxnResponse();
         if (context.ApiVersion <= 3)
         {
-            response.ResultsByTopicV3AndBelow = await AddAsync(request.V3AndBelowTransactionalId, request.V3AndBelowProducerId, request.V3AndBelowProducerEpoch,
-                request.V3AndBelowTopics, verifyOnly: false, context.ConnectionClosed).ConfigureAwait(false);
+            // As Kafka: a client's request needs WRITE on the transactional id, then WRITE on each topic.
+            response.ResultsByTopicV3AndBelow = !broker.Authorizer.Allows(context, AclOperation.Write, AclResourceType.TransactionalId, request.V3AndBelowTransactionalId)
+                ? Results(request.V3AndBelowTopics, _ => ErrorCode.TransactionalIdAuthorizationFailed)
+                : await AddAsync(context, request.V3AndBelowTransactionalId, request.V3AndBelowProducerId, request.V3AndBelowProducerEpoch,
+                    request.V3AndBelowTopics, verifyOnly: false, context.ConnectionClosed).ConfigureAwait(false);
+            return response;
+        }
+
+        // v4+ is Kafka's broker-to-coordinator call: CLUSTER_ACTION.
+        if (!broker.Authorizer.AllowsCluster(context, AclOperation.ClusterAction))
+        {
+            response.ErrorCode = (short)ErrorCode.ClusterAuthorizationFailed;
             return response;
         }
 
@@ -31,7 +42,7 @@ internal sealed class AddPartitionsToTxnHandler(BrokerContext broker) : RequestH
             response.ResultsByTransaction.Add(new AddPartitionsToTxnResult
             {
                 TransactionalId = transaction.TransactionalId,
-                TopicResults = await AddAsync(transaction.TransactionalId, transaction.ProducerId, transaction.ProducerEpoch,
+                TopicResults = await AddAsync(context, transaction.TransactionalId, transaction.ProducerId, transaction.ProducerEpoch,
                     transaction.Topics, transaction.VerifyOnly, context.ConnectionClosed).ConfigureAwait(false),
             });
         }
@@ -39,14 +50,17 @@ internal sealed class AddPartitionsToTxnHandler(BrokerContext broker) : RequestH
         return response;
     }
 
-    private async ValueTask<List<AddPartitionsToTxnTopicResult>> AddAsync(
+    private async ValueTask<List<AddPartitionsToTxnTopicResult>> AddAsync(RequestContext context,
         string transactionalId, long producerId, short producerEpoch, List<AddPartitionsToTxnRequest.AddPartitionsToTxnTopic> topics, bool verifyOnly, CancellationToken cancellationToken)
     {
         var partitions = topics.SelectMany(t => t.Partitions.Select(p => new TransactionPartition(t.Name, p))).ToList();
-        var missing = partitions.Where(p => broker.Topics.GetPartition(p.Topic, p.Partition) is null).ToHashSet();
-        if (missing.Count > 0)
+        var unauthorized = topics.Select(t => t.Name).Distinct(StringComparer.Ordinal)
+            .Where(t => !broker.Authorizer.Allows(context, AclOperation.Write, AclResourceType.Topic, t)).ToHashSet(StringComparer.Ordinal);
+        var missing = partitions.Where(p => !unauthorized.Contains(p.Topic) && broker.Topics.GetPartition(p.Topic, p.Partition) is null).ToHashSet();
+        if (missing.Count > 0 || unauthorized.Count > 0)
         {
-            return Results(topics, p => missing.Contains(p) ? ErrorCode.UnknownTopicOrPartition : ErrorCode.OperationNotAttempted);
+            return Results(topics, p => unauthorized.Contains(p.Topic) ? ErrorCode.TopicAuthorizationFailed
+                : missing.Contains(p) ? ErrorCode.UnknownTopicOrPartition : ErrorCode.OperationNotAttempted);
         }
 
         if (verifyOnly)

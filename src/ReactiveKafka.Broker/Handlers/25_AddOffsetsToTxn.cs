@@ -1,3 +1,5 @@
+using ReactiveKafka.Protocol;
+using ReactiveKafka.Broker.Security.Acls;
 using ReactiveKafka.Broker.Network;
 using ReactiveKafka.Protocol.Messages;
 
@@ -14,6 +16,9 @@ internal sealed class AddOffsetsToTxnHandler(BrokerContext broker) : RequestHand
     protected override async ValueTask<AddOffsetsToTxnResponse?> HandleAsync(RequestContext context, AddOffsetsToTxnRequest request) =>
         new()
         {
-            ErrorCode = (short)await broker.Transactions.AddOffsetsAsync(request.TransactionalId, request.ProducerId, request.ProducerEpoch, request.GroupId, context.ConnectionClosed).ConfigureAwait(false),
+            // As Kafka: WRITE on the transactional id, then READ on the group.
+            ErrorCode = !broker.Authorizer.Allows(context, AclOperation.Write, AclResourceType.TransactionalId, request.TransactionalId) ? (short)ErrorCode.TransactionalIdAuthorizationFailed
+                : !broker.Authorizer.Allows(context, AclOperation.Read, AclResourceType.Group, request.GroupId) ? (short)ErrorCode.GroupAuthorizationFailed
+                : (short)await broker.Transactions.AddOffsetsAsync(request.TransactionalId, request.ProducerId, request.ProducerEpoch, request.GroupId, context.ConnectionClosed).ConfigureAwait(false),
         };
 }

@@ -1,3 +1,5 @@
+using ReactiveKafka.Protocol;
+using ReactiveKafka.Broker.Security.Acls;
 using ReactiveKafka.Broker.Network;
 using ReactiveKafka.Protocol.Messages;
 
@@ -15,7 +17,8 @@ internal sealed class EndTxnHandler(BrokerContext broker) : RequestHandler<EndTx
     protected override async ValueTask<EndTxnResponse?> HandleAsync(RequestContext context, EndTxnRequest request) =>
         new()
         {
-            ErrorCode = (short)await broker.Transactions.EndTransactionAsync(request.TransactionalId, request.ProducerId, request.ProducerEpoch, request.Committed, context.ConnectionClosed).ConfigureAwait(false),
+            ErrorCode = !broker.Authorizer.Allows(context, AclOperation.Write, AclResourceType.TransactionalId, request.TransactionalId) ? (short)ErrorCode.TransactionalIdAuthorizationFailed
+                : (short)await broker.Transactions.EndTransactionAsync(request.TransactionalId, request.ProducerId, request.ProducerEpoch, request.Committed, context.ConnectionClosed).ConfigureAwait(false),
             ProducerId = -1,
             ProducerEpoch = -1,
         };

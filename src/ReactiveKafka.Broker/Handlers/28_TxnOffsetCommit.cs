@@ -1,3 +1,4 @@
+using ReactiveKafka.Broker.Security.Acls;
 using ReactiveKafka.Broker.Groups;
 using ReactiveKafka.Broker.Network;
 using ReactiveKafka.Protocol;
@@ -20,14 +21,27 @@ internal sealed class TxnOffsetCommitHandler(BrokerContext broker) : RequestHand
     {
         var errors = new Dictionary<(string, int), ErrorCode>();
         var accepted = new List<OffsetCommitPartition>();
-        var error = request.GroupId.Length == 0
-            ? ErrorCode.InvalidGroupId
+        // As Kafka: WRITE on the transactional id, READ on the group (both answered on every partition), READ on each topic.
+        var refused = !broker.Authorizer.Allows(context, AclOperation.Write, AclResourceType.TransactionalId, request.TransactionalId) ? ErrorCode.TransactionalIdAuthorizationFailed
+            : !broker.Authorizer.Allows(context, AclOperation.Read, AclResourceType.Group, request.GroupId) ? ErrorCode.GroupAuthorizationFailed
+            : ErrorCode.None;
+        var error = refused != ErrorCode.None ? refused
+            : request.GroupId.Length == 0 ? ErrorCode.InvalidGroupId
             : broker.Transactions.VerifyGroup(request.TransactionalId, request.ProducerId, request.ProducerEpoch, request.GroupId);
         foreach (var topic in request.Topics)
         {
+            var readable = refused != ErrorCode.None || broker.Authorizer.Allows(context, AclOperation.Read, AclResourceType.Topic, topic.Name);
             foreach (var partition in topic.Partitions)
             {
-                if (broker.Topics.GetPartition(topic.Name, partition.PartitionIndex) is null)
+                if (refused != ErrorCode.None)
+                {
+                    errors[(topic.Name, partition.PartitionIndex)] = refused;
+                }
+                else if (!readable)
+                {
+                    errors[(topic.Name, partition.PartitionIndex)] = ErrorCode.TopicAuthorizationFailed;
+                }
+                else if (broker.Topics.GetPartition(topic.Name, partition.PartitionIndex) is null)
                 {
                     errors[(topic.Name, partition.PartitionIndex)] = ErrorCode.UnknownTopicOrPartition;
                 }

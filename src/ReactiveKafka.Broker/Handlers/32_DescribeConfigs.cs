@@ -1,3 +1,4 @@
+using ReactiveKafka.Broker.Security.Acls;
 using System.Globalization;
 using ReactiveKafka.Broker.Network;
 using ReactiveKafka.Broker.Storage;
@@ -31,6 +32,12 @@ internal sealed class DescribeConfigsHandler(BrokerContext broker) : RequestHand
                 ErrorMessage = null,
             };
             response.Results.Add(result);
+            if (ConfigResourceAcls.Refusal(broker, context, AclOperation.DescribeConfigs, resource.ResourceType, resource.ResourceName) is { } refused)
+            {
+                result.ErrorCode = (short)refused;
+                continue;
+            }
+
             var entries = resource.ResourceType switch
             {
                 ConfigResourceType.Topic => DescribeTopic(resource.ResourceName, brokerConfigs, request, result),

@@ -1,3 +1,4 @@
+using ReactiveKafka.Broker.Security.Acls;
 using ReactiveKafka.Broker.Network;
 using ReactiveKafka.Protocol;
 using ReactiveKafka.Protocol.Messages;
@@ -20,7 +21,9 @@ internal sealed class AlterConfigsHandler(BrokerContext broker) : RequestHandler
         {
             Responses = [.. request.Resources.Select((r, i) =>
             {
-                var problem = repeated.Contains(i) ? ConfigResources.RepeatedResource : Alter(r, request.ValidateOnly);
+                var problem = repeated.Contains(i) ? ConfigResources.RepeatedResource
+                    : ConfigResourceAcls.Refusal(broker, context, AclOperation.AlterConfigs, r.ResourceType, r.ResourceName) is { } refused ? new ConfigResources.Problem(refused, null)
+                    : Alter(r, request.ValidateOnly);
                 return new AlterConfigsResponse.AlterConfigsResourceResponse
                 {
                     ResourceType = r.ResourceType,

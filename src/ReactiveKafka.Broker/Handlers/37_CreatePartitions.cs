@@ -1,3 +1,4 @@
+using ReactiveKafka.Broker.Security.Acls;
 using ReactiveKafka.Broker.Network;
 using ReactiveKafka.Protocol;
 using ReactiveKafka.Protocol.Messages;
@@ -18,7 +19,11 @@ internal sealed class CreatePartitionsHandler(BrokerContext broker) : RequestHan
             Results = [.. request.Topics.Select(t =>
             {
                 var result = new CreatePartitionsResponse.CreatePartitionsTopicResult { Name = t.Name };
-                if (Check(t) is { } problem)
+                if (!broker.Authorizer.Allows(context, AclOperation.Alter, AclResourceType.Topic, t.Name))
+                {
+                    (result.ErrorCode, result.ErrorMessage) = ((short)ErrorCode.TopicAuthorizationFailed, "The topic authorization is failed.");
+                }
+                else if (Check(t) is { } problem)
                 {
                     (result.ErrorCode, result.ErrorMessage) = ((short)problem.Error, problem.Message);
                 }

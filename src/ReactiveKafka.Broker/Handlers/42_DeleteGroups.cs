@@ -1,3 +1,5 @@
+using ReactiveKafka.Protocol;
+using ReactiveKafka.Broker.Security.Acls;
 using ReactiveKafka.Broker.Network;
 using ReactiveKafka.Protocol.Messages;
 
@@ -9,10 +11,13 @@ internal sealed class DeleteGroupsHandler(BrokerContext broker) : RequestHandler
     /// <inheritdoc />
     protected override async ValueTask<DeleteGroupsResponse?> HandleAsync(RequestContext context, DeleteGroupsRequest request)
     {
-        var deleted = await broker.Groups.DeleteGroupsAsync(request.GroupsNames, context.ConnectionClosed).ConfigureAwait(false);
+        var allowed = request.GroupsNames.Where(g => broker.Authorizer.Allows(context, AclOperation.Delete, AclResourceType.Group, g)).ToList();
+        var deleted = allowed.Count > 0 ? await broker.Groups.DeleteGroupsAsync(allowed, context.ConnectionClosed).ConfigureAwait(false) : [];
+        var refused = request.GroupsNames.Except(allowed, StringComparer.Ordinal)
+            .Select(g => new DeleteGroupsResponse.DeletableGroupResult { GroupId = g, ErrorCode = (short)ErrorCode.GroupAuthorizationFailed });
         return new DeleteGroupsResponse
         {
-            Results = deleted.Select(d => new DeleteGroupsResponse.DeletableGroupResult { GroupId = d.GroupId, ErrorCode = (short)d.Error }).ToList(),
+            Results = [.. deleted.Select(d => new DeleteGroupsResponse.DeletableGroupResult { GroupId = d.GroupId, ErrorCode = (short)d.Error }), .. refused],
         };
     }
 }

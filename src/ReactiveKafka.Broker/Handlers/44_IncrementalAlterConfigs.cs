@@ -1,3 +1,4 @@
+using ReactiveKafka.Broker.Security.Acls;
 using ReactiveKafka.Broker.Network;
 using ReactiveKafka.Broker.Storage;
 using ReactiveKafka.Protocol;
@@ -28,7 +29,9 @@ internal sealed class IncrementalAlterConfigsHandler(BrokerContext broker) : Req
         {
             Responses = [.. request.Resources.Select((r, i) =>
             {
-                var problem = repeated.Contains(i) ? ConfigResources.RepeatedResource : Apply(r, request.ValidateOnly);
+                var problem = repeated.Contains(i) ? ConfigResources.RepeatedResource
+                    : ConfigResourceAcls.Refusal(broker, context, AclOperation.AlterConfigs, r.ResourceType, r.ResourceName) is { } refused ? new ConfigResources.Problem(refused, null)
+                    : Apply(r, request.ValidateOnly);
                 return new IncrementalAlterConfigsResponse.AlterConfigsResourceResponse
                 {
                     ResourceType = r.ResourceType,

@@ -1,3 +1,4 @@
+using ReactiveKafka.Broker.Security.Acls;
 using ReactiveKafka.Broker.Groups;
 using ReactiveKafka.Broker.Network;
 using ReactiveKafka.Protocol;
@@ -17,14 +18,24 @@ internal sealed class OffsetDeleteHandler(BrokerContext broker) : RequestHandler
     /// <inheritdoc />
     protected override async ValueTask<OffsetDeleteResponse?> HandleAsync(RequestContext context, OffsetDeleteRequest request)
     {
+        if (!broker.Authorizer.Allows(context, AclOperation.Delete, AclResourceType.Group, request.GroupId))
+        {
+            return new OffsetDeleteResponse { ErrorCode = (short)ErrorCode.GroupAuthorizationFailed };
+        }
+
         var errors = new Dictionary<GroupTopicPartition, ErrorCode>();
         var existing = new List<GroupTopicPartition>();
         foreach (var topic in request.Topics)
         {
+            var readable = broker.Authorizer.Allows(context, AclOperation.Read, AclResourceType.Topic, topic.Name);
             foreach (var partition in topic.Partitions)
             {
                 var key = new GroupTopicPartition(topic.Name, partition.PartitionIndex);
-                if (broker.Topics.GetPartition(topic.Name, partition.PartitionIndex) is null)
+                if (!readable)
+                {
+                    errors[key] = ErrorCode.TopicAuthorizationFailed;
+                }
+                else if (broker.Topics.GetPartition(topic.Name, partition.PartitionIndex) is null)
                 {
                     errors[key] = ErrorCode.UnknownTopicOrPartition;
                 }

@@ -1,3 +1,4 @@
+using ReactiveKafka.Broker.Security.Acls;
 using ReactiveKafka.Broker.Network;
 using ReactiveKafka.Protocol;
 using ReactiveKafka.Protocol.Messages;
@@ -20,10 +21,17 @@ internal sealed class DescribeProducersHandler(BrokerContext broker) : RequestHa
         {
             var topicResponse = new DescribeProducersResponse.TopicResponse { Name = topic.Name };
             response.Topics.Add(topicResponse);
+            var readable = broker.Authorizer.Allows(context, AclOperation.Read, AclResourceType.Topic, topic.Name);
             foreach (var index in topic.PartitionIndexes)
             {
                 var result = new DescribeProducersResponse.PartitionResponse { PartitionIndex = index };
                 topicResponse.Partitions.Add(result);
+                if (!readable)
+                {
+                    result.ErrorCode = (short)ErrorCode.TopicAuthorizationFailed;
+                    continue;
+                }
+
                 if (broker.Topics.GetPartition(topic.Name, index) is not { } log)
                 {
                     result.ErrorCode = (short)ErrorCode.UnknownTopicOrPartition;

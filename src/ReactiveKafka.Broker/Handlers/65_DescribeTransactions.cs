@@ -1,3 +1,4 @@
+using ReactiveKafka.Broker.Security.Acls;
 using ReactiveKafka.Broker.Network;
 using ReactiveKafka.Broker.Transactions;
 using ReactiveKafka.Protocol;
@@ -14,11 +15,17 @@ internal sealed class DescribeTransactionsHandler(BrokerContext broker) : Reques
 {
     /// <inheritdoc />
     protected override ValueTask<DescribeTransactionsResponse?> HandleAsync(RequestContext context, DescribeTransactionsRequest request) =>
-        new(new DescribeTransactionsResponse { TransactionStates = [.. request.TransactionalIds.Select(Describe)] });
+        new(new DescribeTransactionsResponse { TransactionStates = [.. request.TransactionalIds.Select(id => Describe(context, id))] });
 
-    private DescribeTransactionsResponse.TransactionStateData Describe(string transactionalId)
+    private DescribeTransactionsResponse.TransactionStateData Describe(RequestContext context, string transactionalId)
     {
         var state = new DescribeTransactionsResponse.TransactionStateData { TransactionalId = transactionalId, TransactionState = "", ProducerId = -1, ProducerEpoch = -1, TransactionStartTimeMs = -1 };
+        if (!broker.Authorizer.Allows(context, AclOperation.Describe, AclResourceType.TransactionalId, transactionalId))
+        {
+            state.ErrorCode = (short)ErrorCode.TransactionalIdAuthorizationFailed;
+            return state;
+        }
+
         if (transactionalId.Length == 0)
         {
             state.ErrorCode = (short)ErrorCode.InvalidRequest;
@@ -36,7 +43,9 @@ internal sealed class DescribeTransactionsHandler(BrokerContext broker) : Reques
         state.ProducerEpoch = m.ProducerEpoch;
         state.TransactionTimeoutMs = m.TimeoutMs;
         state.TransactionStartTimeMs = m.StartTimestampMs;
-        state.Topics = [.. m.Partitions.GroupBy(p => p.Topic).Select(g => new DescribeTransactionsResponse.TopicData { Topic = g.Key, Partitions = [.. g.Select(p => p.Partition)] })];
+        // As Kafka, only the partitions of topics the principal may describe.
+        state.Topics = [.. m.Partitions.Where(p => broker.Authorizer.Allows(context, AclOperation.Describe, AclResourceType.Topic, p.Topic, logIfDenied: false))
+            .GroupBy(p => p.Topic).Select(g => new DescribeTransactionsResponse.TopicData { Topic = g.Key, Partitions = [.. g.Select(p => p.Partition)] })];
         return state;
     }
 }

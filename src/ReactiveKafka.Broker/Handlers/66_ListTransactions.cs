@@ -1,3 +1,4 @@
+using ReactiveKafka.Broker.Security.Acls;
 using ReactiveKafka.Broker.Network;
 using ReactiveKafka.Broker.Transactions;
 using ReactiveKafka.Protocol.Messages;
@@ -18,7 +19,9 @@ internal sealed class ListTransactionsHandler(BrokerContext broker) : RequestHan
         return new(new ListTransactionsResponse
         {
             UnknownStateFilters = [.. unknown],
-            TransactionStates = [.. transactions.Select(t => new ListTransactionsResponse.TransactionStateData
+            TransactionStates = [.. transactions
+                .Where(t => broker.Authorizer.Allows(context, AclOperation.Describe, AclResourceType.TransactionalId, t.TransactionalId, logIfDenied: false))
+                .Select(t => new ListTransactionsResponse.TransactionStateData
             {
                 TransactionalId = t.TransactionalId,
                 ProducerId = t.ProducerId,

@@ -1,3 +1,5 @@
+using ReactiveKafka.Broker.Security.Acls;
+using ReactiveKafka.Broker.Network;
 using System.Globalization;
 using ReactiveKafka.Broker.Storage;
 using ReactiveKafka.Protocol;
@@ -24,7 +26,7 @@ internal static class ConfigResourceType
 internal static class ConfigResources
 {
     /// <summary>A failed check: the error code and Kafka's message.</summary>
-    public readonly record struct Problem(ErrorCode Error, string Message);
+    public readonly record struct Problem(ErrorCode Error, string? Message);
 
     /// <summary>Indexes of resources that appear more than once (all of them are refused, as Kafka does).</summary>
     public static HashSet<int> Repeated<T>(IReadOnlyList<T> resources, Func<T, (sbyte, string)> key)
@@ -104,4 +106,20 @@ internal static class ConfigResources
     }
 
     private static Problem NoSuchTopic(string topic) => new(ErrorCode.UnknownTopicOrPartition, $"The topic '{topic}' does not exist.");
+}
+
+/// <summary>The ACL check of a config resource, as Kafka's <c>ConfigHelper</c> and <c>KafkaApis</c> do it.</summary>
+internal static class ConfigResourceAcls
+{
+    /// <summary>
+    /// The authorization error for <paramref name="operation"/> (DESCRIBE_CONFIGS or ALTER_CONFIGS) on a config resource,
+    /// or null when allowed: topics are checked on the topic (TOPIC_AUTHORIZATION_FAILED), broker and broker-logger
+    /// resources on the cluster (CLUSTER_AUTHORIZATION_FAILED). Other types are left to the handler (INVALID_REQUEST).
+    /// </summary>
+    public static ErrorCode? Refusal(BrokerContext broker, RequestContext context, AclOperation operation, sbyte resourceType, string name) => resourceType switch
+    {
+        ConfigResourceType.Topic => broker.Authorizer.Allows(context, operation, AclResourceType.Topic, name) ? null : ErrorCode.TopicAuthorizationFailed,
+        ConfigResourceType.Broker or ConfigResourceType.BrokerLogger => broker.Authorizer.AllowsCluster(context, operation) ? null : ErrorCode.ClusterAuthorizationFailed,
+        _ => null,
+    };
 }

@@ -51,6 +51,41 @@ internal sealed class Authorizer
     public bool AllowsCluster(RequestContext context, AclOperation operation, bool logIfDenied = true) =>
         Allows(context, operation, AclResourceType.Cluster, AclBinding.ClusterName, logIfDenied);
 
+    /// <summary>
+    /// Whether the principal may do <paramref name="operation"/> on some resource of <paramref name="type"/>, as Kafka's
+    /// <c>authorizeByResourceType</c> (InitProducerId without a transactional id asks for WRITE on any topic): a super
+    /// user may; a DENY of the operation on the literal wildcard forbids it; otherwise an ALLOW on any name does, or,
+    /// with <see cref="BrokerAuthorizationOptions.AllowEveryoneIfNoAclFound"/>, the absence of any ACL on the type.
+    /// </summary>
+    public bool AllowsAnyOfType(RequestContext context, AclOperation operation, AclResourceType type)
+    {
+        if (_options is null || _options.SuperUsers.Contains(context.Principal, StringComparer.Ordinal))
+        {
+            return true;
+        }
+
+        var ofType = Store.All.Where(a => a.ResourceType == type).ToList();
+        if (ofType.Count == 0)
+        {
+            return _options.AllowEveryoneIfNoAclFound;
+        }
+
+        var principal = context.Principal;
+        var wildcardPrincipal = principal.IndexOf(':') is var colon and > 0 ? principal[..(colon + 1)] + AclBinding.Wildcard : principal;
+        var mine = ofType.Where(a => (a.Principal == principal || a.Principal == wildcardPrincipal) && (a.Host == AclBinding.Wildcard || a.Host == context.ClientHost)).ToList();
+        if (mine.Any(a => a.Permission == AclPermission.Deny && a.PatternType == AclPatternType.Literal && a.ResourceName == AclBinding.Wildcard
+            && (a.Operation == AclOperation.All || a.Operation == operation)))
+        {
+            return false;
+        }
+
+        // An ALLOW counts unless a DENY of the operation covers its resource (the same literal name, or a prefix of it).
+        return mine.Any(a => a.Permission == AclPermission.Allow && Grants(a.Operation, operation)
+            && !mine.Any(d => d.Permission == AclPermission.Deny && (d.Operation == AclOperation.All || d.Operation == operation)
+                && (d.PatternType == AclPatternType.Literal ? d.ResourceName == a.ResourceName && a.PatternType == AclPatternType.Literal
+                    : d.PatternType == AclPatternType.Prefixed && a.ResourceName.StartsWith(d.ResourceName, StringComparison.Ordinal))));
+    }
+
     private bool Decide(string principal, string host, AclOperation operation, AclResourceType type, string name)
     {
         if (_options!.SuperUsers.Contains(principal, StringComparer.Ordinal))
