@@ -41,6 +41,11 @@ internal sealed record ServerArguments
           --sasl-users-file FILE      the same, one USER:PW a line (keeps passwords off the command line)
           --connections-max-reauth-ms N
                                       SASL session lifetime, re-authentication required after it (KIP-368); -1 none
+          --authorizer                enforce ACLs (Kafka's StandardAuthorizer; managed with kafka-acls /
+                                      CreateAcls, kept in the data directory); off by default: all allowed
+          --super-users P[;P...]      principals allowed everything, e.g. User:admin;User:ops (implies --authorizer)
+          --allow-everyone-if-no-acl-found
+                                      a resource no ACL names is open to all (implies --authorizer; default off)
           --node-id N                 broker node id (default 1)
           --partitions N              partitions of auto-created topics (default 1)
           --no-auto-create            do not create topics on first use
@@ -120,6 +125,12 @@ internal sealed record ServerArguments
     public IReadOnlyDictionary<string, string>? SaslUsers { get; init; }
 
     public long ConnectionsMaxReauthMs { get; init; } = -1;
+
+    public bool Authorizer { get; init; }
+
+    public IReadOnlyList<string>? SuperUsers { get; init; }
+
+    public bool AllowEveryoneIfNoAclFound { get; init; }
 
     public int NodeId { get; init; } = 1;
 
@@ -201,6 +212,9 @@ internal sealed record ServerArguments
                 "--sasl-users" => result with { SaslUsers = Merge(result.SaslUsers, ParseUsers(name, Value().Split(','))) },
                 "--sasl-users-file" => result with { SaslUsers = Merge(result.SaslUsers, ParseUsers(name, ReadLines(name, Value()))) },
                 "--connections-max-reauth-ms" => result with { ConnectionsMaxReauthMs = Long() },
+                "--authorizer" => result with { Authorizer = true },
+                "--super-users" => result with { SuperUsers = ParseSuperUsers(Value()) },
+                "--allow-everyone-if-no-acl-found" => result with { AllowEveryoneIfNoAclFound = true },
                 "--node-id" => result with { NodeId = Int() },
                 "--partitions" => result with { Partitions = Int() },
                 "--no-auto-create" => result with { AutoCreate = false },
@@ -231,6 +245,23 @@ internal sealed record ServerArguments
         }
 
         return result;
+    }
+
+    // Kafka's super.users is separated by ';' (a principal may hold ','); both are accepted. Each must be TYPE:NAME.
+    private static string[] ParseSuperUsers(string value)
+    {
+        var principals = value.Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (principals.Length == 0)
+        {
+            throw new ArgumentException("--super-users: no principal given; expected e.g. User:admin;User:ops.");
+        }
+
+        if (principals.FirstOrDefault(p => p.IndexOf(':') <= 0 || p.EndsWith(':')) is { } bad)
+        {
+            throw new ArgumentException($"--super-users: '{bad}' is not a principal; expected TYPE:NAME, e.g. User:admin.");
+        }
+
+        return principals;
     }
 
     // "127.0.0.1:200,::1:5": the limit follows the last colon, so IPv6 addresses need no brackets.
@@ -353,6 +384,9 @@ internal sealed record ServerArguments
                 Users = SaslUsers,
                 ConnectionsMaxReauth = ConnectionsMaxReauthMs < 0 ? null : TimeSpan.FromMilliseconds(ConnectionsMaxReauthMs),
             },
+        Authorization = !Authorizer && SuperUsers is null && !AllowEveryoneIfNoAclFound
+            ? null
+            : new BrokerAuthorizationOptions { SuperUsers = SuperUsers ?? [], AllowEveryoneIfNoAclFound = AllowEveryoneIfNoAclFound },
         DataDirectory = DataDirectory,
         Listener = Listen,
         AdvertisedListener = Advertised,
