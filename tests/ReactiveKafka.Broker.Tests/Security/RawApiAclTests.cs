@@ -94,6 +94,53 @@ public sealed class RawApiAclTests(AuthorizingBrokerFixture fixture) : IClassFix
         Assert.Equal((short)ErrorCode.GroupIdNotFound, answered.ErrorCode);
     }
 
+    [Fact]
+    public async Task TransactionApis_WithoutWriteOnTheTransactionalId_AreRefused_ThenGroupAndTopicAreChecked()
+    {
+        var id = "txn-" + Guid.NewGuid().ToString("N");
+        var group = BrokerFixture.NewGroup();
+        var topic = await NewTopicAsync("txn-offsets");
+        using var alice = await LoginAsync("alice");
+        var addOffsets = new AddOffsetsToTxnRequest { TransactionalId = id, ProducerId = 1, ProducerEpoch = 0, GroupId = group };
+        var commit = new TxnOffsetCommitRequest
+        {
+            TransactionalId = id, GroupId = group, ProducerId = 1, ProducerEpoch = 0,
+            Topics = [new TxnOffsetCommitRequest.TxnOffsetCommitRequestTopic { Name = topic, Partitions = [new TxnOffsetCommitRequest.TxnOffsetCommitRequestPartition { PartitionIndex = 0, CommittedOffset = 1 }] }],
+        };
+
+        Assert.Equal((short)ErrorCode.TransactionalIdAuthorizationFailed, (await SendAsync<AddOffsetsToTxnRequest, AddOffsetsToTxnResponse>(alice, addOffsets, 3)).ErrorCode);
+        Assert.Equal((short)ErrorCode.TransactionalIdAuthorizationFailed,
+            (await SendAsync<EndTxnRequest, EndTxnResponse>(alice, new EndTxnRequest { TransactionalId = id, ProducerId = 1, ProducerEpoch = 0, Committed = true }, 3)).ErrorCode);
+        Assert.Equal((short)ErrorCode.TransactionalIdAuthorizationFailed, (await SendAsync<TxnOffsetCommitRequest, TxnOffsetCommitResponse>(alice, commit, 3)).Topics[0].Partitions[0].ErrorCode);
+
+        // With WRITE on the id, the group comes next (READ), then the topic (READ).
+        await CreateAsync(Allow(TransactionalIdResource, id, "User:alice", AclOperation.Write));
+        Assert.Equal((short)ErrorCode.GroupAuthorizationFailed, (await SendAsync<AddOffsetsToTxnRequest, AddOffsetsToTxnResponse>(alice, addOffsets, 3)).ErrorCode);
+        Assert.Equal((short)ErrorCode.GroupAuthorizationFailed, (await SendAsync<TxnOffsetCommitRequest, TxnOffsetCommitResponse>(alice, commit, 3)).Topics[0].Partitions[0].ErrorCode);
+        await CreateAsync(Allow(ResourceType.Group, group, "User:alice", AclOperation.Read));
+        Assert.Equal((short)ErrorCode.TopicAuthorizationFailed, (await SendAsync<TxnOffsetCommitRequest, TxnOffsetCommitResponse>(alice, commit, 3)).Topics[0].Partitions[0].ErrorCode);
+        // Authorized, the coordinator answers (the id has no producer), not the authorizer.
+        var answered = (ErrorCode)(await SendAsync<AddOffsetsToTxnRequest, AddOffsetsToTxnResponse>(alice, addOffsets, 3)).ErrorCode;
+        Assert.DoesNotContain(answered, new[] { ErrorCode.TransactionalIdAuthorizationFailed, ErrorCode.GroupAuthorizationFailed, ErrorCode.None });
+    }
+
+    [Fact]
+    public async Task ListTransactions_ShowsOnlyTheIdsThePrincipalMayDescribe()
+    {
+        var id = "txn-" + Guid.NewGuid().ToString("N");
+        var config = new ProducerConfig(fixture.Config<ClientConfig>("admin")) { TransactionalId = id };
+        using var producer = new ProducerBuilder<Null, string>(config).Build();
+        producer.InitTransactions(TimeSpan.FromSeconds(20));
+        using var alice = await LoginAsync("alice");
+
+        var hidden = await SendAsync<ListTransactionsRequest, ListTransactionsResponse>(alice, new ListTransactionsRequest(), 0);
+        Assert.DoesNotContain(hidden.TransactionStates, t => t.TransactionalId == id);
+
+        await CreateAsync(Allow(TransactionalIdResource, id, "User:alice", AclOperation.Describe));
+        var shown = await SendAsync<ListTransactionsRequest, ListTransactionsResponse>(alice, new ListTransactionsRequest(), 0);
+        Assert.Contains(shown.TransactionStates, t => t.TransactionalId == id);
+    }
+
     // Kafka's TRANSACTIONAL_ID resource type (5), which Confluent.Kafka's enum does not name but librdkafka sends.
     private const ResourceType TransactionalIdResource = (ResourceType)5;
 
