@@ -6,23 +6,25 @@ namespace ReactiveKafka.Benchmarks.Scenarios;
 
 /// <summary>
 /// Transactional produce (transactions of 100 records: BeginTransaction, 100 × Produce, CommitTransaction) vs plain
-/// produce, into the same standalone bundled broker (durable), acks=all, 100 B records, the same raw producer settings.
+/// produce, into the same standalone bundled broker, acks=all, 100 B records, the same raw producer settings. Run once
+/// per flush policy: <c>durable</c> (the broker's default) and <c>os</c> (Apache Kafka's default: no fsync per request).
 /// </summary>
-public sealed class TransactionalProduceScenario : IScenario
+/// <param name="flush">The server's <c>--flush</c> policy: <c>durable</c> or <c>os</c>.</param>
+public sealed class TransactionalProduceScenario(string flush) : IScenario
 {
     private const int ValueSize = 100;
     private const int TransactionSize = 100;
     private const int Partitions = 4;
 
-    public string Name => "broker-transactions";
+    public string Name => flush == "durable" ? "broker-transactions" : $"broker-transactions-{flush}";
 
-    public string Description => "transactional produce in transactions of 100 records vs plain produce, bundled broker (durable)";
+    public string Description => $"transactional produce in transactions of 100 records vs plain produce, bundled broker (--flush {flush})";
 
     public async Task<ScenarioResult> RunAsync(BenchContext context)
     {
         var count = context.Settings.Count(200_000, smoke: 2_000);
         count -= count % TransactionSize;
-        await using var server = await BrokerServer.StartAsync(context.NewDirectory("broker-transactions"), flush: "durable", partitions: Partitions);
+        await using var server = await BrokerServer.StartAsync(context.NewDirectory(Name), flush: flush, partitions: Partitions);
         var value = Clients.Payload(ValueSize);
 
         Task<double> Transactional(int run) => Task.Run(() =>
@@ -61,7 +63,7 @@ public sealed class TransactionalProduceScenario : IScenario
         return new ScenarioResult
         {
             Name = Name,
-            Sizes = $"{count:N0} × {ValueSize} B in transactions of {TransactionSize}, {Partitions} partitions round robin, acks=all, linger 5 ms",
+            Sizes = $"{count:N0} × {ValueSize} B in transactions of {TransactionSize}, {Partitions} partitions round robin, acks=all, linger 5 ms, --flush {flush}",
             A = new SideResult("transactional", "rec/s", a),
             B = new SideResult("plain", "rec/s", b),
             Ratios = ratios,
