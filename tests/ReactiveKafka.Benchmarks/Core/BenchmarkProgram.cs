@@ -21,6 +21,7 @@ public static class BenchmarkProgram
         new BrokerMemoryScenario(),
         new RecoveryScenario(),
         new CleanerScenario(),
+        new StateLogCompactionScenario(),
         new IdempotentProduceScenario(),
         new ExactlyOnceScenario("at-least-once"),
         new ExactlyOnceScenario("confluent"),
