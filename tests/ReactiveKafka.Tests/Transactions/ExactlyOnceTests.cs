@@ -22,7 +22,7 @@ public sealed class ExactlyOnceTests(BundledBrokerFixture broker, ITestOutputHel
     protected override Task<string> CreateTopicAsync() => broker.CreateTopicAsync(Partitions);
 
     /// <summary>
-    /// Three members join and leave (disposed cleanly; <c>ExactlyOnceCrashTests</c> kills them) while
+    /// Three members join and leave (disposed cleanly; <see cref="ExactlyOnceCrashTests"/> kills them) while
     /// transactions are aborted on purpose. New owners start at the group's committed offsets, which are committed only
     /// through the transactions (TxnOffsetCommit).
     /// </summary>
