@@ -10,8 +10,11 @@ public static class BenchmarkProgram
     [
         new SenderScenario(),
         new ReceiverScenario(),
-        new TelemetrySenderScenario(),
-        new TelemetryReceiverScenario(),
+        new SenderScenario(SenderComparison.TelemetryOn),
+        new ReceiverScenario(ReceiverComparison.TelemetryOn),
+        new SenderScenario(SenderComparison.SwitchedOut),
+        new ReceiverScenario(ReceiverComparison.SwitchedOut),
+        new TelemetryOffPathScenario(),
         new BrokerProduceScenario(),
         new TransactionalProduceScenario("durable"),
         new TransactionalProduceScenario("os"),
@@ -36,6 +39,13 @@ public static class BenchmarkProgram
         {
             // A child process of receiver-memory: its own working set is the measurement.
             return await ReceiverMemoryScenario.ProbeAsync(args[1..]);
+        }
+
+        if (args.Length > 0 && args[0] == TelemetryProbe.Argument)
+        {
+            // A child process of sender-switch / receiver-switch: the feature switch is set before anything reads it.
+            return await TelemetryProbe.MainAsync(args[1..], (kind, mode, rest) =>
+                kind == "sender" ? SenderScenario.ProbeAsync(mode, rest) : ReceiverScenario.ProbeAsync(mode, rest));
         }
 
         if (args.Length > 0 && args[0] == CleanerScenario.ProbeArgument)
