@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using ReactiveKafka.Benchmarks.Scenarios;
+using ReactiveKafka.Benchmarks.Scenarios.Scale;
 
 namespace ReactiveKafka.Benchmarks.Core;
 
@@ -31,6 +32,15 @@ public static class BenchmarkProgram
         new ExactlyOnceScenario("at-least-once"),
         new ExactlyOnceScenario("confluent"),
         new TlsHandshakeScenario(),
+        new EndToEndScenario(),
+
+        // How cost grows with scale (issue 18): each reports the shape of its growth.
+        new PartitionScaleScenario(),
+        new ConnectionScaleScenario(),
+        new TopicScaleScenario(),
+        new LogScaleScenario(),
+        new BrokerFootprintScenario(),
+        new ReceiverPartitionScaleScenario(),
     ];
 
     public static async Task<int> MainAsync(string[] args)
