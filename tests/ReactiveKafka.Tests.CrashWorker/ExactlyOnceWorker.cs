@@ -59,7 +59,7 @@ internal static class ExactlyOnceWorker
         var receiver = KafkaReceiver.Create(new ReceiverOptions<string, string>(consumer)
         {
             Topics = [input],
-            BufferSize = 500,
+            BufferSize = 1_000,
             OnPartitionsAssigned = partitions => Say($"ASSIGNED {partitions.Count}"),
         });
         var transactions = sender.TransactionManager;
@@ -74,9 +74,16 @@ internal static class ExactlyOnceWorker
                 {
                     Headers = new Headers { { "txn", Encoding.UTF8.GetBytes(tag) } },
                 });
-                return number % failEvery == 0
-                    ? records.Concat(Observable.Throw<SenderRecord<string, string, string>>(new InvalidOperationException("injected")))
-                    : records;
+                if (number % failEvery != 0)
+                {
+                    return records;
+                }
+
+                // Only a batch with records fails: a stale one (polled before an abort, so empty) has nothing to abort.
+                var sent = 0;
+                return records.Do(_ => sent++).Concat(Observable.Defer(() => sent > 0
+                    ? Observable.Throw<SenderRecord<string, string, string>>(new InvalidOperationException("injected"))
+                    : Observable.Empty<SenderRecord<string, string, string>>()));
             }))
             .Subscribe(
                 results =>
@@ -108,7 +115,16 @@ internal static class ExactlyOnceWorker
         });
         var code = await stopped.Task;
         pipeline.Dispose();
-        await receiver.WhenReleasedAsync();
+        try
+        {
+            await receiver.WhenReleasedAsync();
+        }
+        catch (Exception error)
+        {
+            Say($"CLOSE FAILED {error.ToString().ReplaceLineEndings(" ")}");
+            return 3;
+        }
+
         return code;
     }
 }
