@@ -11,10 +11,14 @@ public static class BenchmarkProgram
     [
         new SenderScenario(),
         new ReceiverScenario(),
-        new TelemetrySenderScenario(),
-        new TelemetryReceiverScenario(),
+        new SenderScenario(SenderComparison.TelemetryOn),
+        new ReceiverScenario(ReceiverComparison.TelemetryOn),
+        new SenderScenario(SenderComparison.SwitchedOut),
+        new ReceiverScenario(ReceiverComparison.SwitchedOut),
+        new TelemetryOffPathScenario(),
         new BrokerProduceScenario(),
-        new TransactionalProduceScenario(),
+        new TransactionalProduceScenario("durable"),
+        new TransactionalProduceScenario("os"),
         new BrokerConsumeScenario(),
         new LargeRecordsScenario(),
         new LatencyScenario(),
@@ -22,7 +26,9 @@ public static class BenchmarkProgram
         new BrokerMemoryScenario(),
         new RecoveryScenario(),
         new CleanerScenario(),
-        new IdempotentProduceScenario(),
+        new StateLogCompactionScenario(),
+        new IdempotentProduceScenario("durable"),
+        new IdempotentProduceScenario("os"),
         new ExactlyOnceScenario("at-least-once"),
         new ExactlyOnceScenario("confluent"),
         new TlsHandshakeScenario(),
@@ -43,6 +49,13 @@ public static class BenchmarkProgram
         {
             // A child process of receiver-memory: its own working set is the measurement.
             return await ReceiverMemoryScenario.ProbeAsync(args[1..]);
+        }
+
+        if (args.Length > 0 && args[0] == TelemetryProbe.Argument)
+        {
+            // A child process of sender-switch / receiver-switch: the feature switch is set before anything reads it.
+            return await TelemetryProbe.MainAsync(args[1..], (kind, mode, rest) =>
+                kind == "sender" ? SenderScenario.ProbeAsync(mode, rest) : ReceiverScenario.ProbeAsync(mode, rest));
         }
 
         if (args.Length > 0 && args[0] == CleanerScenario.ProbeArgument)

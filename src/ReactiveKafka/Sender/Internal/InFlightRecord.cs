@@ -21,7 +21,7 @@ internal sealed class InFlightRecord<TKey, TValue, TCorrelation> : InFlightEntry
         _core = core;
         Record = record;
         _sink = sink;
-        _started = KafkaMetrics.OperationDuration.Enabled ? Stopwatch.GetTimestamp() : 0;
+        _started = KafkaDiagnostics.IsSupported && KafkaMetrics.OperationDuration.Enabled ? Stopwatch.GetTimestamp() : 0;
     }
 
     public SenderRecord<TKey, TValue, TCorrelation> Record { get; }
@@ -65,7 +65,7 @@ internal sealed class InFlightRecord<TKey, TValue, TCorrelation> : InFlightEntry
         }
 
         _core.InFlight.Remove(this);
-        if (KafkaMetrics.SentMessages.Enabled || _started != 0)
+        if (KafkaDiagnostics.IsSupported && (KafkaMetrics.SentMessages.Enabled || _started != 0))
         {
             RecordMetrics(result);
         }
