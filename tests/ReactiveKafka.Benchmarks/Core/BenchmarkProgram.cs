@@ -21,11 +21,11 @@ public static class BenchmarkProgram
         new BrokerMemoryScenario(),
         new RecoveryScenario(),
         new CleanerScenario(),
-        new StateLogCompactionScenario(),
         new IdempotentProduceScenario(),
         new ExactlyOnceScenario("at-least-once"),
         new ExactlyOnceScenario("confluent"),
         new TlsHandshakeScenario(),
+        new StateLogCompactionScenario(),
     ];
 
     public static async Task<int> MainAsync(string[] args)

@@ -156,7 +156,15 @@ internal sealed partial class KeyedStateLog<TRecord>
                 SyncQuietly();
             }
 
-            MaybeCompact();
+            try
+            {
+                MaybeCompact();
+            }
+            catch (Exception e)
+            {
+                // Never end the flusher: writers queued behind it would wait forever. The old file is complete.
+                _logger.LogError(e, "Compacting {Path} failed", Path);
+            }
         }
     }
 
