@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using ReactiveKafka.Benchmarks.Scenarios;
+using ReactiveKafka.Benchmarks.Scenarios.Scale;
 
 namespace ReactiveKafka.Benchmarks.Core;
 
@@ -18,7 +19,8 @@ public static class BenchmarkProgram
         new ReceiverScenario(ReceiverComparison.SwitchedOut),
         new TelemetryOffPathScenario(),
         new BrokerProduceScenario(),
-        new TransactionalProduceScenario(),
+        new TransactionalProduceScenario("durable"),
+        new TransactionalProduceScenario("os"),
         new BrokerConsumeScenario(),
         new LargeRecordsScenario(),
         new LatencyScenario(),
@@ -26,10 +28,21 @@ public static class BenchmarkProgram
         new BrokerMemoryScenario(),
         new RecoveryScenario(),
         new CleanerScenario(),
-        new IdempotentProduceScenario(),
+        new StateLogCompactionScenario(),
+        new IdempotentProduceScenario("durable"),
+        new IdempotentProduceScenario("os"),
         new ExactlyOnceScenario("at-least-once"),
         new ExactlyOnceScenario("confluent"),
         new TlsHandshakeScenario(),
+        new EndToEndScenario(),
+
+        // How cost grows with scale (issue 18): each reports the shape of its growth.
+        new PartitionScaleScenario(),
+        new ConnectionScaleScenario(),
+        new TopicScaleScenario(),
+        new LogScaleScenario(),
+        new BrokerFootprintScenario(),
+        new ReceiverPartitionScaleScenario(),
     ];
 
     public static async Task<int> MainAsync(string[] args)
