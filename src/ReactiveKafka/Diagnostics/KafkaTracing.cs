@@ -32,6 +32,8 @@ internal static class KafkaTracing
     /// <summary>
     /// Starts the producer span of one record (child of <see cref="Activity.Current"/>) and returns it with the headers
     /// to send: a copy of <paramref name="headers"/> (the caller's object is never changed) with the span's context.
+    /// A propagation-only span (not sampled: what OpenTelemetry makes of a dropped one) is ended here, once its context is
+    /// in the headers, and null is returned: nobody records it, so it need not live until the delivery report.
     /// </summary>
     public static Activity? StartSend(string topic, int? partition, ref Headers? headers, Headers? callerHeaders)
     {
@@ -79,6 +81,14 @@ internal static class KafkaTracing
         if (activity.TraceStateString is { Length: > 0 } state)
         {
             headers.Add(TraceStateHeader, Encoding.ASCII.GetBytes(state));
+        }
+
+        if (!activity.IsAllDataRequested)
+        {
+            // Kept alive per in-flight record (100,000 by default), unsampled spans would be promoted out of gen0 for
+            // nothing: their duration and outcome are not recorded.
+            Stop(activity);
+            return null;
         }
 
         return activity;

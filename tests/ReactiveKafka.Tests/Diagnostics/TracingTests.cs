@@ -37,6 +37,31 @@ public sealed class TracingTests(BundledBrokerFixture broker) : IClassFixture<Bu
     public void Dispose() => _listener?.Dispose();
 
     [Fact]
+    public async Task Send_PropagationOnlySpan_HeaderWrittenSpanEndedAtOnceWithoutTags()
+    {
+        var topic = await broker.CreateTopicAsync();
+        _listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == KafkaDiagnostics.ActivitySourceName,
+            Sample = (ref ActivityCreationOptions<ActivityContext> options) =>
+                options.Name == "send " + topic ? ActivitySamplingResult.PropagationData : ActivitySamplingResult.None,
+            ActivityStopped = _stopped.Enqueue,
+        };
+        ActivitySource.AddActivityListener(_listener);
+        await using var sender = KafkaSender.Create(new SenderOptions<string, string>(broker.ProducerConfig()));
+
+        var result = await sender.SendAsync(new SenderRecord<string, string, int>(topic, "k", "v", 1), TestContext.Current.CancellationToken);
+
+        Assert.True(result.IsSuccess);
+        var send = Assert.Single(_stopped, a => a.DisplayName == "send " + topic);
+        Assert.False(send.Recorded);
+        Assert.Empty(send.TagObjects);
+        var stored = Assert.Single(broker.ConsumeUntil(topic, r => r.Count == 1));
+        Assert.True(stored.Message.Headers.TryGetLastBytes("traceparent", out var traceParent));
+        Assert.Equal($"00-{send.TraceId}-{send.SpanId}-00", Encoding.ASCII.GetString(traceParent));
+    }
+
+    [Fact]
     public async Task SendThenReceive_ProcessSpanIsChildOfProducerSpan_AcrossRealBroker()
     {
         var topic = await broker.CreateTopicAsync();
