@@ -11,8 +11,6 @@ namespace ReactiveKafka.Benchmarks.Scenarios.Scale;
 /// </summary>
 public sealed class BrokerFootprintScenario : IScenario
 {
-    private static readonly TimeSpan Settle = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan IdleWindow = TimeSpan.FromSeconds(5);
 
     public string Name => "scale-footprint";
 
@@ -21,6 +19,8 @@ public sealed class BrokerFootprintScenario : IScenario
     public async Task<ScenarioResult> RunAsync(BenchContext context)
     {
         int[] sizes = context.Smoke ? [10, 100] : [10, 100, 1000];
+        var settle = context.Settings.Size(TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(200));
+        var idleWindow = context.Settings.Size(TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(500));
         var perPartition = new ScaleSeries("RSS added per partition", "KiB", "partitions", sizes);
         var perConnection = new ScaleSeries("RSS added per idle connection", "KiB", "connections", sizes);
         var idleCpu = new ScaleSeries("broker CPU while the connections idle", "% of a core", "connections", sizes);
@@ -30,7 +30,7 @@ public sealed class BrokerFootprintScenario : IScenario
         {
             await using var server = await BrokerServer.StartAsync(context.NewDirectory("scale-footprint"), flush: "durable", partitions: 1,
                 extraArguments: ["--max-connections", "5000"]);
-            await Task.Delay(Settle);
+            await Task.Delay(settle);
             var baseline = server.ResidentBytes();
             idle.Add(baseline / (1024.0 * 1024));
 
@@ -41,7 +41,7 @@ public sealed class BrokerFootprintScenario : IScenario
                 await Admin.CreateTopicAsync(server.BootstrapServers, topic, partitions - created);
                 await Task.Run(() => Clients.Fill(server.BootstrapServers, topic, partitions - created, 100, partitions - created));
                 created = partitions;
-                await Task.Delay(Settle);
+                await Task.Delay(settle);
                 perPartition.Add(partitions, (server.ResidentBytes() - baseline) / 1024.0 / partitions);
             }
 
@@ -50,11 +50,11 @@ public sealed class BrokerFootprintScenario : IScenario
             foreach (var count in sizes)
             {
                 await connections.OpenAsync(server.BootstrapServers, count - connections.Count);
-                await Task.Delay(Settle);
+                await Task.Delay(settle);
                 perConnection.Add(count, (server.ResidentBytes() - withPartitions) / 1024.0 / count);
                 var cpu = server.CpuSeconds();
-                await Task.Delay(IdleWindow);
-                idleCpu.Add(count, (server.CpuSeconds() - cpu) / IdleWindow.TotalSeconds * 100);
+                await Task.Delay(idleWindow);
+                idleCpu.Add(count, (server.CpuSeconds() - cpu) / idleWindow.TotalSeconds * 100);
             }
 
             totals.Add(server.ResidentBytes() / (1024.0 * 1024));
@@ -64,7 +64,7 @@ public sealed class BrokerFootprintScenario : IScenario
         var result = perPartition.Result(Name,
             $"{string.Join(", ", sizes.Select(s => s.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)))} partitions (1 record each), then as many idle TCP connections (one ApiVersions each), a fresh standalone broker (--flush durable, --max-connections 5000) per run",
             context.Smoke, [perConnection, idleCpu],
-            [$"VmRSS of the server process {Settle.TotalSeconds:0} s after each step; idle CPU over {IdleWindow.TotalSeconds:0} s. A per-unit figure that stays flat means the total grows linearly."]);
+            [$"VmRSS of the server process {settle.TotalSeconds:0.#} s after each step; idle CPU over {idleWindow.TotalSeconds:0.#} s. A per-unit figure that stays flat means the total grows linearly."]);
         result.Extra[$"broker RSS with {sizes[^1]} partitions and {sizes[^1]} idle connections (MiB)"] = Stats.Median(totals);
         result.Extra["broker RSS just after READY (MiB)"] = Stats.Median(idle);
         return result;
