@@ -11,7 +11,7 @@ namespace ReactiveKafka.Sender.Internal;
 /// <c>OnNext</c> returns, so a slow observer slows the source instead of growing a queue.
 /// </summary>
 internal sealed class ObservableSendPipeline<TKey, TValue, TCorrelation>
-    : SendPipeline<TKey, TValue, TCorrelation>, IObserver<SenderRecord<TKey, TValue, TCorrelation>>, IDisposable
+    : SendPipeline<TKey, TValue, TCorrelation>, IObserver<SenderRecord<TKey, TValue, TCorrelation>>, IDisposable, IDeferredWake
 {
     /// <summary>
     /// Results handled between two settlements: large enough that the counters shared with the sending thread are
@@ -74,10 +74,22 @@ internal sealed class ObservableSendPipeline<TKey, TValue, TCorrelation>
     /// <summary>The subscriber leaves: no more records are taken, no more results are emitted.</summary>
     public void Dispose() => Unsubscribe();
 
+    /// <inheritdoc/>
+    public bool WakeDeferred { get; set; }
+
+    /// <inheritdoc/>
+    public void Wake() => Schedule();
+
     protected override void Deliver(SenderResult<TCorrelation> result)
     {
         _results.Enqueue(result);
-        Schedule();
+
+        // On the poll thread the drain is scheduled once, after the poll's last report: a drain scheduled at the first
+        // report of a burst often finished before the next report came, and each report woke a thread-pool worker.
+        if (!Core.DeferWake(this))
+        {
+            Schedule();
+        }
     }
 
     protected override void SignalTerminal() => Schedule();
