@@ -52,6 +52,9 @@ internal abstract class SendPipeline<TKey, TValue, TCorrelation> : IResultSink<T
 
     protected bool IsUnsubscribed => _unsubscribed;
 
+    /// <summary>Whether the stream has ended (<see cref="TryTerminate"/> returned true once).</summary>
+    protected bool IsTerminated => Volatile.Read(ref _terminated) != 0;
+
     /// <summary>Called on the poll thread, the sending thread or the closing thread: queue the result, never block.</summary>
     public void OnResult(SenderResult<TCorrelation> result)
     {
