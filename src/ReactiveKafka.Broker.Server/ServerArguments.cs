@@ -43,7 +43,8 @@ internal sealed record ServerArguments
                                       SASL session lifetime, re-authentication required after it (KIP-368); -1 none
           --authorizer                enforce ACLs (Kafka's StandardAuthorizer; managed with kafka-acls /
                                       CreateAcls, kept in the data directory); off by default: all allowed
-          --super-users P[;P...]      principals allowed everything, e.g. User:admin;User:ops (implies --authorizer)
+          --super-users P[;P...]      principals allowed everything, e.g. 'User:admin;User:ops' (quoted in a shell;
+                                      implies --authorizer)
           --allow-everyone-if-no-acl-found
                                       a resource no ACL names is open to all (implies --authorizer; default off)
           --node-id N                 broker node id (default 1)

@@ -124,7 +124,8 @@ public sealed class KafkaBroker : IAsyncDisposable
                     options.DataDirectory,
                     new GroupCoordinatorOptions { InitialRebalanceDelay = options.GroupInitialRebalanceDelay },
                     options.TimeProvider,
-                    loggerFactory.CreateLogger("ReactiveKafka.Broker.Groups"));
+                    loggerFactory.CreateLogger("ReactiveKafka.Broker.Groups"),
+                    ToStateLogOptions(options));
                 transactions = OpenTransactions(options, topics, groups, producerIds, loggerFactory);
                 security = BrokerSecurity.Open(options, loggerFactory);
                 authorizer = new Security.Acls.Authorizer(options.Authorization, Security.Acls.AclStore.Open(options.DataDirectory), loggerFactory.CreateLogger("ReactiveKafka.Broker.Authorizer"));
@@ -201,9 +202,16 @@ public sealed class KafkaBroker : IAsyncDisposable
             TransactionalIdExpiration = options.TransactionalIdExpiration,
             RemoveExpiredInterval = options.TransactionRemoveExpiredInterval,
         };
-        return new TransactionCoordinator(TransactionStore.Open(options.DataDirectory, logger), producerIds.Allocate,
+        return new TransactionCoordinator(TransactionStore.Open(options.DataDirectory, logger, ToStateLogOptions(options)), producerIds.Allocate,
             new PartitionMarkerWriter(topics), groups, coordinatorOptions, options.TimeProvider, logger);
     }
+
+    /// <summary>The offsets and transaction logs follow the partitions' flush policy.</summary>
+    private static Storage.StateLog.StateLogOptions ToStateLogOptions(BrokerOptions options) => new()
+    {
+        FlushPolicy = ToLogConfig(options).FlushPolicy,
+        FlushInterval = options.FlushInterval,
+    };
 
     private static LogConfig ToLogConfig(BrokerOptions options) => new()
     {

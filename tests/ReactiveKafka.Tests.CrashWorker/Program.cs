@@ -7,6 +7,12 @@ using ReactiveKafka;
 // attempt only (processed from a retry topic), the rest succeed. Each success appends "i" to the log before the record
 // is acknowledged, so the log is what was processed (at-least-once: a line may repeat, none may be missing).
 // Prints one line per result; runs until killed or until its standard input closes (then stops cleanly).
+// "CrashWorker eos ..." runs an exactly-once pipeline member instead (see ExactlyOnceWorker).
+if (args is ["eos", .. var eos])
+{
+    return await ExactlyOnceWorker.RunAsync(eos);
+}
+
 if (args.Length != 4)
 {
     Console.Error.WriteLine("usage: CrashWorker <bootstrap> <topic> <group> <processed-log>");

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using ReactiveKafka.Broker.Storage.StateLog;
 
 namespace ReactiveKafka.Broker.Groups;
 
@@ -81,9 +82,12 @@ internal sealed partial class GroupCoordinator : IGroupHost, IAsyncDisposable
     /// <inheritdoc />
     DateTimeOffset IGroupHost.Now => _time.GetUtcNow();
 
-    /// <summary>Opens the offset store under <paramref name="dataDirectory"/> and creates a coordinator over it.</summary>
-    public static GroupCoordinator Open(string dataDirectory, GroupCoordinatorOptions? options = null, TimeProvider? timeProvider = null, ILogger? logger = null) =>
-        new(OffsetStore.Open(dataDirectory, logger), options, timeProvider, logger);
+    /// <summary>
+    /// Opens the offset store under <paramref name="dataDirectory"/> (flushed and compacted as <paramref name="storage"/>
+    /// says) and creates a coordinator over it.
+    /// </summary>
+    public static GroupCoordinator Open(string dataDirectory, GroupCoordinatorOptions? options = null, TimeProvider? timeProvider = null, ILogger? logger = null, StateLogOptions? storage = null) =>
+        new(OffsetStore.Open(dataDirectory, logger, storage), options, timeProvider, logger);
 
     /// <summary>Stops all timers, answers parked requests with COORDINATOR_NOT_AVAILABLE and closes the offset store.</summary>
     public async ValueTask DisposeAsync()

@@ -1,5 +1,4 @@
-using System.Buffers.Binary;
-using ReactiveKafka.Protocol.Records;
+using ReactiveKafka.Broker.Storage.StateLog;
 
 namespace ReactiveKafka.Broker.Groups;
 
@@ -25,9 +24,6 @@ internal abstract record OffsetLogRecord(string GroupId)
 {
     /// <summary>The largest payload the reader accepts; anything larger is a torn or corrupt frame.</summary>
     public const int MaxPayloadLength = 1 << 20;
-
-    /// <summary>The frame header: payload length and CRC.</summary>
-    public const int HeaderLength = 8;
 
     private enum Kind : byte
     {
@@ -60,21 +56,19 @@ internal abstract record OffsetLogRecord(string GroupId)
     /// <summary>The producer's transaction ended: its pending offsets of the group become committed or vanish (Kafka's marker in <c>__consumer_offsets</c>).</summary>
     public sealed record TransactionEnd(string GroupId, long ProducerId, bool Committed) : OffsetLogRecord(GroupId);
 
-    /// <summary>Encodes this record as a complete frame.</summary>
-    public byte[] ToFrame()
+    /// <summary>Encodes this record as a complete frame (<see cref="StateLogFrame"/>).</summary>
+    public byte[] ToFrame() => StateLogFrame.Encode(ToPayload());
+
+    /// <summary>Encodes this record's payload.</summary>
+    public byte[] ToPayload()
     {
         using var payload = new MemoryStream();
         using (var writer = new BinaryWriter(payload, System.Text.Encoding.UTF8, leaveOpen: true))
         {
-            writer.Write(new byte[HeaderLength]);
             WritePayload(writer);
         }
 
-        var frame = payload.ToArray();
-        var body = frame.AsSpan(HeaderLength);
-        BinaryPrimitives.WriteInt32LittleEndian(frame, body.Length);
-        BinaryPrimitives.WriteUInt32LittleEndian(frame.AsSpan(4), Crc32C.Compute(body));
-        return frame;
+        return payload.ToArray();
     }
 
     /// <summary>Decodes a payload whose CRC was already checked; throws <see cref="InvalidDataException"/> when malformed.</summary>

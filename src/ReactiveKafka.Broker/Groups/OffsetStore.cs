@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using ReactiveKafka.Broker.Storage.StateLog;
 
 namespace ReactiveKafka.Broker.Groups;
 
@@ -7,40 +8,41 @@ namespace ReactiveKafka.Broker.Groups;
 /// Committed offsets and minimal group records, persisted in <c>&lt;data&gt;/__consumer_offsets/offsets.log</c>.
 /// </summary>
 /// <remarks>
-/// <para>On disk: an append-only sequence of <see cref="OffsetLogRecord"/> frames
-/// (<c>int32 length | uint32 CRC32C | payload</c>). The latest record per key wins; tombstones
-/// delete. <see cref="Open"/> replays the file, truncates a torn or corrupt tail, and rewrites the
-/// file with only live records when most of it is dead (write to a temporary file, fsync, rename).</para>
-/// <para>Durability: <see cref="Append"/> enqueues synchronously, in call order, and returns a task
-/// that completes once the frames are written and fsync'd and the in-memory view was updated.
-/// Callers enqueue while holding their group's lock, so the log order is the group's decision order;
-/// a single background flusher writes whatever accumulated (group commit: one fsync per batch).</para>
-/// <para>Thread-safety: all members are safe to call concurrently. Reads see only durable records.</para>
+/// <para>On disk: a <see cref="KeyedStateLog{TRecord}"/> of <see cref="OffsetLogRecord"/> payloads. The latest record
+/// per group and partition wins; tombstones delete. The log replays it at <see cref="Open"/>, cuts a torn or corrupt
+/// tail, and compacts it while the broker runs (every OffsetCommit and TxnOffsetCommit appends), so the file stays
+/// proportional to the live offsets, not to the commits ever made.</para>
+/// <para>Durability: <see cref="Append"/> enqueues synchronously, in call order, and returns a task that completes once
+/// the frames are in the file under the broker's flush policy and the in-memory view was updated. Callers enqueue while
+/// holding their group's lock, so the log order is the group's decision order; one background flusher writes whatever
+/// accumulated (group commit: one fsync per batch).</para>
+/// <para>Thread-safety: all members are safe to call concurrently. Reads see only written records.</para>
 /// </remarks>
 internal sealed partial class OffsetStore : IAsyncDisposable
 {
     /// <summary>The directory name under the broker's data directory.</summary>
     public const string DirectoryName = "__consumer_offsets";
 
-    private const string FileName = "offsets.log";
+    /// <summary>The log's file name in <see cref="DirectoryName"/>.</summary>
+    public const string FileName = "offsets.log";
 
     private readonly Lock _stateLock = new();
     private readonly Dictionary<string, GroupEntry> _groups = new(StringComparer.Ordinal);
-    private readonly ILogger _logger;
-    private FileStream _file;
+    private KeyedStateLog<OffsetLogRecord> _log = null!;
 
     /// <summary>The number of records applied so far: each record's position in log order.</summary>
     private long _position;
 
-    private OffsetStore(string directory, FileStream file, ILogger logger)
+    private OffsetStore(string directory)
     {
         Directory = directory;
-        _file = file;
-        _logger = logger;
     }
 
     /// <summary>The store's directory.</summary>
     public string Directory { get; }
+
+    /// <summary>The log underneath (its path, length and compactions, for tests and figures).</summary>
+    public KeyedStateLog<OffsetLogRecord> Log => _log;
 
     /// <summary>The ids of all groups that have offsets or a group record.</summary>
     public IReadOnlyList<string> GroupIds
@@ -102,28 +104,25 @@ internal sealed partial class OffsetStore : IAsyncDisposable
     }
 
     /// <summary>
-    /// Opens (creating if needed) the store under <paramref name="dataDirectory"/>, replays it,
-    /// truncates a torn tail and compacts it when mostly dead.
+    /// Opens (creating if needed) the store under <paramref name="dataDirectory"/>, replays it, cuts a torn tail and
+    /// compacts it when over the thresholds of <paramref name="options"/> (default: fsync every write).
     /// </summary>
-    public static OffsetStore Open(string dataDirectory, ILogger? logger = null)
+    public static OffsetStore Open(string dataDirectory, ILogger? logger = null, StateLogOptions? options = null)
     {
-        logger ??= NullLogger.Instance;
         var directory = Path.Combine(dataDirectory, DirectoryName);
-        System.IO.Directory.CreateDirectory(directory);
-        var path = Path.Combine(directory, FileName);
-        var file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, 4096, FileOptions.None);
-        try
-        {
-            var store = new OffsetStore(directory, file, logger);
-            store.Recover();
-            return store;
-        }
-        catch
-        {
-            file.Dispose();
-            throw;
-        }
+        var store = new OffsetStore(directory);
+        store._log = KeyedStateLog<OffsetLogRecord>.Open(Path.Combine(directory, FileName), store, options ?? new StateLogOptions(), logger ?? NullLogger.Instance);
+        return store;
     }
+
+    /// <summary>
+    /// Enqueues <paramref name="records"/> (synchronously, in call order) and returns a task that completes when they are
+    /// in the file and visible to readers, or faults when the write failed (also once the store is closed).
+    /// </summary>
+    public Task Append(params IReadOnlyList<OffsetLogRecord> records) => _log.Append(records);
+
+    /// <summary>Waits for queued writes, then closes the file.</summary>
+    public ValueTask DisposeAsync() => _log.DisposeAsync();
 
     /// <summary>Whether the group has offsets committed in a transaction that has not ended (Kafka's <c>hasPendingOffsetCommitsForTopicPartition</c>).</summary>
     public bool HasPendingTransactionalOffsets(string groupId, GroupTopicPartition? partition = null)
@@ -220,17 +219,4 @@ internal sealed partial class OffsetStore : IAsyncDisposable
 
         return entry;
     }
-
-    /// <summary>
-    /// The records that rebuild the current state, for compaction: per group its record, then its committed and pending
-    /// offsets in their original log order (so a pending offset still loses to a later plain commit after the rewrite).
-    /// </summary>
-    private List<OffsetLogRecord> LiveRecords() =>
-    [
-        .. _groups.SelectMany(g => (g.Value.Group is { } group ? [new OffsetLogRecord.Group(g.Key, group)] : Array.Empty<OffsetLogRecord>())
-            .Concat(g.Value.Offsets.Select(o => (Position: g.Value.Positions.GetValueOrDefault(o.Key), Record: (OffsetLogRecord)new OffsetLogRecord.Commit(g.Key, o.Key, o.Value)))
-                .Concat(g.Value.Pending.SelectMany(p => p.Value.Select(o => (o.Value.Position, Record: (OffsetLogRecord)new OffsetLogRecord.TransactionalCommit(g.Key, p.Key, o.Key, o.Value.Value)))))
-                .OrderBy(r => r.Position)
-                .Select(r => r.Record))),
-    ];
 }

@@ -14,6 +14,13 @@ namespace ReactiveKafka.Broker.Handlers;
 /// and the others OPERATION_NOT_ATTEMPTED; otherwise every partition gets the coordinator's answer
 /// (<see cref="TransactionCoordinator.AddPartitionsAsync"/>).
 /// </summary>
+/// <remarks>
+/// Authorization, as Kafka's KafkaApis: v0–3 come from clients and need WRITE on the transactional id
+/// (TRANSACTIONAL_ID_AUTHORIZATION_FAILED on every partition), then WRITE on each topic: a topic without it gets
+/// TOPIC_AUTHORIZATION_FAILED, and so do Kafka's internal topics always, and the partitions that passed
+/// OPERATION_NOT_ATTEMPTED. v4+ is Kafka's broker-to-coordinator call and needs CLUSTER_ACTION on the cluster
+/// (a top-level CLUSTER_AUTHORIZATION_FAILED), with no topic check.
+/// </remarks>
 internal sealed class AddPartitionsToTxnHandler(BrokerContext broker) : RequestHandler<AddPartitionsToTxnRequest, AddPartitionsToTxnResponse>(minVersion: 0, maxVersion: 5)
 {
     /// <inheritdoc />
@@ -50,12 +57,17 @@ internal sealed class AddPartitionsToTxnHandler(BrokerContext broker) : RequestH
         return response;
     }
 
+    // Kafka's Topic.isInternal names: a client may never add them to a transaction (Kafka filters them out before
+    // authorizing, so even a super user gets TOPIC_AUTHORIZATION_FAILED).
+    private static readonly HashSet<string> s_internalTopics = new(StringComparer.Ordinal) { "__consumer_offsets", "__transaction_state", "__share_group_state" };
+
     private async ValueTask<List<AddPartitionsToTxnTopicResult>> AddAsync(RequestContext context,
         string transactionalId, long producerId, short producerEpoch, List<AddPartitionsToTxnRequest.AddPartitionsToTxnTopic> topics, bool verifyOnly, CancellationToken cancellationToken)
     {
         var partitions = topics.SelectMany(t => t.Partitions.Select(p => new TransactionPartition(t.Name, p))).ToList();
-        var unauthorized = topics.Select(t => t.Name).Distinct(StringComparer.Ordinal)
-            .Where(t => !broker.Authorizer.Allows(context, AclOperation.Write, AclResourceType.Topic, t)).ToHashSet(StringComparer.Ordinal);
+        // Only client versions (v0–3) are checked per topic; v4+ passed CLUSTER_ACTION.
+        var unauthorized = context.ApiVersion > 3 ? [] : topics.Select(t => t.Name).Distinct(StringComparer.Ordinal)
+            .Where(t => s_internalTopics.Contains(t) || !broker.Authorizer.Allows(context, AclOperation.Write, AclResourceType.Topic, t)).ToHashSet(StringComparer.Ordinal);
         var missing = partitions.Where(p => !unauthorized.Contains(p.Topic) && broker.Topics.GetPartition(p.Topic, p.Partition) is null).ToHashSet();
         if (missing.Count > 0 || unauthorized.Count > 0)
         {

@@ -6,8 +6,8 @@ using ReactiveKafka.Protocol.Messages;
 namespace ReactiveKafka.Broker.Handlers;
 
 /// <summary>
-/// EndTxn (key 26), v0–v4: commits or aborts the producer's transaction; answered once the decision is durable and the
-/// markers are written (<see cref="Transactions.TransactionCoordinator.EndTransactionAsync"/>). Version 5 belongs to
+/// EndTxn (key 26), v0–v4: commits or aborts the producer's transaction; answered once the decision is durable, the
+/// markers follow in the background (<see cref="Transactions.TransactionCoordinator.EndTransactionAsync"/>). Version 5 belongs to
 /// transactions V2 (KIP-890 part 2: an epoch bump per transaction), which this broker does not offer, so clients stay
 /// on V1.
 /// </summary>

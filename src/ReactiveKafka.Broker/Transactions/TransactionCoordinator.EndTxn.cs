@@ -7,8 +7,9 @@ namespace ReactiveKafka.Broker.Transactions;
 internal sealed partial class TransactionCoordinator
 {
     /// <summary>
-    /// EndTxn (Kafka's <c>handleEndTransaction</c>, transactions V1): decides the transaction, writes its markers and
-    /// completes it. Errors: INVALID_REQUEST (empty id), INVALID_PRODUCER_ID_MAPPING, PRODUCER_FENCED (another epoch),
+    /// EndTxn (Kafka's <c>handleEndTransaction</c>, transactions V1): decides the transaction and answers once the
+    /// decision (PrepareCommit/PrepareAbort) is durable; its markers are written and it is completed in the background,
+    /// as in Kafka. Errors: INVALID_REQUEST (empty id), INVALID_PRODUCER_ID_MAPPING, PRODUCER_FENCED (another epoch),
     /// CONCURRENT_TRANSACTIONS (a transition in flight, or the same decision still completing), INVALID_TXN_STATE (no
     /// transaction, or the other decision was taken); a retry of a completed decision answers NONE.
     /// </summary>
@@ -68,14 +69,15 @@ internal sealed partial class TransactionCoordinator
             write = Persist(entry, target);
         }
 
-        return await PrepareAndCompleteAsync(entry, target, write, cancellationToken).ConfigureAwait(false);
+        return await PrepareAndCompleteAsync(entry, target, write, waitForCompletion: false, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// Installs a PrepareCommit/PrepareAbort once durable, starts its completion and waits for it (at most
+    /// Installs a PrepareCommit/PrepareAbort once durable and starts its completion; with
+    /// <paramref name="waitForCompletion"/>, also waits for it (at most
     /// <see cref="TransactionCoordinatorOptions.CompletionWait"/>: the decision already stands).
     /// </summary>
-    private async ValueTask<ErrorCode> PrepareAndCompleteAsync(TransactionEntry entry, TransactionMetadata prepared, Task write, CancellationToken cancellationToken)
+    private async ValueTask<ErrorCode> PrepareAndCompleteAsync(TransactionEntry entry, TransactionMetadata prepared, Task write, bool waitForCompletion, CancellationToken cancellationToken)
     {
         var error = await Install(entry, prepared, write).ConfigureAwait(false);
         if (error != ErrorCode.None)
@@ -87,6 +89,11 @@ internal sealed partial class TransactionCoordinator
         lock (entry.Gate)
         {
             completion = entry.Completion = Track(CompleteAsync(entry, prepared));
+        }
+
+        if (!waitForCompletion)
+        {
+            return ErrorCode.None;
         }
 
         try
@@ -107,9 +114,10 @@ internal sealed partial class TransactionCoordinator
     }
 
     /// <summary>
-    /// Writes the markers of a decided transaction to every partition, completes the groups' offsets, then persists
-    /// CompleteCommit/CompleteAbort (Kafka's <c>TransactionMarkerChannelManager</c> and <c>prepareComplete</c>). Each
-    /// step is retried until it succeeds or the broker stops; a restart finishes what was left.
+    /// Writes the markers of a decided transaction to every partition, completes the groups' offsets, then installs
+    /// CompleteCommit/CompleteAbort (Kafka's <c>TransactionMarkerChannelManager</c> and <c>prepareComplete</c>) and
+    /// defers its write (<see cref="PersistCompleteLaterAsync"/>). Each step is retried until it succeeds or the broker
+    /// stops; a restart finishes what was left.
     /// </summary>
     private async Task CompleteAsync(TransactionEntry entry, TransactionMetadata prepared)
     {
@@ -145,26 +153,60 @@ internal sealed partial class TransactionCoordinator
             Groups = prepared.Groups.Clear(),
             LastUpdateTimestampMs = NowMs,
         };
-        while (true)
-        {
-            Task write;
-            lock (entry.Gate)
-            {
-                write = Persist(entry, complete);
-            }
 
-            if (await Install(entry, complete, write).ConfigureAwait(false) == ErrorCode.None)
-            {
-                break;
-            }
-
-            token.ThrowIfCancellationRequested();
-            await Task.Delay(_options.RetryBackoff, _time, token).ConfigureAwait(false);
-        }
-
+        // Installed without a write: the markers and offsets are durable, so the log's PrepareX already stands for this
+        // outcome (a restart writes the markers again). The producer's next transition persists its own state, which
+        // supersedes the PrepareX; only an id that stays idle gets its CompleteX written, after a delay.
         lock (entry.Gate)
         {
+            entry.Metadata = complete;
+            entry.CompletePersisted = false;
             entry.Completion = null;
+        }
+
+        _ = Track(PersistCompleteLaterAsync(entry, complete, token));
+    }
+
+    /// <summary>
+    /// Persists a CompleteX after <see cref="TransactionCoordinatorOptions.CompleteWriteDelay"/> unless a later transition
+    /// of the id has been (or is being) written: that one supersedes the PrepareX in the log already.
+    /// </summary>
+    private async Task PersistCompleteLaterAsync(TransactionEntry entry, TransactionMetadata complete, CancellationToken token)
+    {
+        await Task.Delay(_options.CompleteWriteDelay, _time, token).ConfigureAwait(false);
+        Task write;
+        lock (entry.Gate)
+        {
+            if (entry.CompletePersisted || entry.Removed || entry.Pending is not null || !ReferenceEquals(entry.Metadata, complete))
+            {
+                return;
+            }
+
+            write = Persist(entry, complete);
+        }
+
+        // A failure is logged by Install; the PrepareX then stays in the log and a restart completes it again.
+        await Install(entry, complete, write).ConfigureAwait(false);
+    }
+
+    /// <summary>On shutdown: persists every CompleteX still deferred, so a clean restart finds nothing to complete.</summary>
+    private async Task PersistDeferredCompletionsAsync()
+    {
+        var writes = new List<(TransactionEntry Entry, TransactionMetadata Complete, Task Write)>();
+        foreach (var entry in _entries.Values)
+        {
+            lock (entry.Gate)
+            {
+                if (!entry.CompletePersisted && !entry.Removed && entry.Pending is null)
+                {
+                    writes.Add((entry, entry.Metadata, Persist(entry, entry.Metadata)));
+                }
+            }
+        }
+
+        foreach (var (entry, complete, write) in writes)
+        {
+            await Install(entry, complete, write).ConfigureAwait(false);
         }
     }
 

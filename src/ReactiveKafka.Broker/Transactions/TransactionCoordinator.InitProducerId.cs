@@ -91,7 +91,7 @@ internal sealed partial class TransactionCoordinator
             if (fence)
             {
                 _logger.LogInformation("InitProducerId of {TransactionalId} fences epoch {Epoch}: aborting its ongoing transaction", transactionalId, target.ProducerEpoch - 1);
-                var error = await PrepareAndCompleteAsync(entry, target, write, cancellationToken).ConfigureAwait(false);
+                var error = await PrepareAndCompleteAsync(entry, target, write, waitForCompletion: true, cancellationToken).ConfigureAwait(false);
                 return InitProducerIdResult.Failed(error == ErrorCode.None ? ErrorCode.ConcurrentTransactions : error);
             }
 

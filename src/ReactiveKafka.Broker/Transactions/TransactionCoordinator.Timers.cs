@@ -43,7 +43,7 @@ internal sealed partial class TransactionCoordinator
             }
 
             aborted++;
-            Track(PrepareAndCompleteAsync(entry, target, write, _shutdown.Token).AsTask());
+            Track(PrepareAndCompleteAsync(entry, target, write, waitForCompletion: false, _shutdown.Token).AsTask());
         }
 
         return aborted;

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using ReactiveKafka.Broker.Storage.StateLog;
 
 namespace ReactiveKafka.Broker.Transactions;
 
@@ -8,51 +9,42 @@ namespace ReactiveKafka.Broker.Transactions;
 /// single node's stand-in for Kafka's <c>__transaction_state</c> topic.
 /// </summary>
 /// <remarks>
-/// <para>On disk: an append-only sequence of <see cref="TransactionLogRecord"/> frames
-/// (<c>int32 length | uint32 CRC32C | payload</c>). The latest record per transactional id wins; a tombstone forgets
-/// the id. <see cref="Open"/> replays the file and truncates a torn or corrupt tail (recovery passes in
-/// <c>TransactionStore.Recovery.cs</c>).</para>
-/// <para>Bounded: whenever the file has grown past <see cref="CompactionMinBytes"/> and at least half of its records
-/// are superseded, the flusher rewrites it with only the live records (temporary file, fsync, atomic rename), so a
-/// broker running transactions for months keeps a file proportional to its live transactional ids.</para>
+/// <para>On disk: a <see cref="KeyedStateLog{TRecord}"/> of <see cref="TransactionLogRecord"/> payloads. The latest
+/// record per transactional id wins; a tombstone forgets the id. The log replays it at <see cref="Open"/>, cuts a torn
+/// or corrupt tail and compacts it while the broker runs, so a broker running transactions for months keeps a file
+/// proportional to its live transactional ids.</para>
 /// <para>Durability: <see cref="Append"/> enqueues synchronously, in call order, and returns a task that completes
-/// once the frame is written and fsync'd; a single background flusher writes whatever accumulated (group commit: one
-/// fsync for every transition waiting). Callers enqueue under their transactional id's lock, so the log order is the
-/// coordinator's decision order.</para>
-/// <para>Thread-safety: all members are safe to call concurrently. <see cref="Durable"/> sees only durable records.</para>
+/// once the frame is in the file under the broker's flush policy; a single background flusher writes whatever
+/// accumulated (group commit: one fsync for every transition waiting). Callers enqueue under their transactional id's
+/// lock, so the log order is the coordinator's decision order.</para>
+/// <para>Thread-safety: all members are safe to call concurrently. <see cref="Durable"/> sees only written records.</para>
 /// </remarks>
-internal sealed partial class TransactionStore : IAsyncDisposable
+internal sealed class TransactionStore : IAsyncDisposable, IStateLogMachine<TransactionLogRecord>
 {
     /// <summary>The directory name under the broker's data directory.</summary>
     public const string DirectoryName = "__transaction_state";
 
-    /// <summary>Below this size the file is never compacted.</summary>
-    public const long CompactionMinBytes = 64 * 1024;
+    /// <summary>Below this size the file is never compacted (the default threshold).</summary>
+    public const long CompactionMinBytes = StateLogOptions.DefaultCompactionMinBytes;
 
     private const string FileName = "transactions.log";
 
     private readonly Lock _stateLock = new();
     private readonly Dictionary<string, TransactionMetadata> _durable = new(StringComparer.Ordinal);
-    private readonly ILogger _logger;
-    private FileStream _file;
+    private KeyedStateLog<TransactionLogRecord> _log = null!;
 
-    /// <summary>The records in the file (live or superseded): the compaction trigger.</summary>
-    private long _recordsInFile;
-
-    private TransactionStore(FileStream file, ILogger logger)
+    private TransactionStore()
     {
-        _file = file;
-        _logger = logger;
     }
 
     /// <summary>The path of the log file.</summary>
-    public string Path => _file.Name;
+    public string Path => _log.Path;
 
     /// <summary>The file's length after the last flush (tests watch compaction through it).</summary>
-    public long Length => Volatile.Read(ref _length);
+    public long Length => _log.Length;
 
     /// <summary>How many times the file was rewritten with only its live records since it was opened.</summary>
-    public int Compactions => Volatile.Read(ref _compactions);
+    public int Compactions => _log.Compactions;
 
     /// <summary>The durable metadata of every transactional id, as of the last completed flush.</summary>
     public IReadOnlyList<TransactionMetadata> Durable
@@ -66,39 +58,74 @@ internal sealed partial class TransactionStore : IAsyncDisposable
         }
     }
 
-    /// <summary>Opens (creating if needed) the store under <paramref name="dataDirectory"/>, replays it and truncates a torn tail.</summary>
-    public static TransactionStore Open(string dataDirectory, ILogger? logger = null)
+    /// <inheritdoc />
+    int IStateLogMachine<TransactionLogRecord>.MaxPayloadLength => TransactionLogRecord.MaxPayloadLength;
+
+    /// <inheritdoc />
+    long IStateLogMachine<TransactionLogRecord>.LiveCount
     {
-        var directory = System.IO.Path.Combine(dataDirectory, DirectoryName);
-        System.IO.Directory.CreateDirectory(directory);
-        var file = new FileStream(System.IO.Path.Combine(directory, FileName), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, 4096, FileOptions.None);
-        try
+        get
         {
-            var store = new TransactionStore(file, logger ?? NullLogger.Instance);
-            store.Recover();
-            return store;
-        }
-        catch
-        {
-            file.Dispose();
-            throw;
+            lock (_stateLock)
+            {
+                return _durable.Count;
+            }
         }
     }
 
-    /// <summary>Applies one durable record to the view; the caller holds <see cref="_stateLock"/>.</summary>
-    private void Apply(TransactionLogRecord record)
+    /// <summary>
+    /// Opens (creating if needed) the store under <paramref name="dataDirectory"/>, replays it, cuts a torn tail and
+    /// compacts it when over the thresholds of <paramref name="options"/> (default: fsync every write).
+    /// </summary>
+    public static TransactionStore Open(string dataDirectory, ILogger? logger = null, StateLogOptions? options = null)
     {
-        switch (record)
+        var store = new TransactionStore();
+        store._log = KeyedStateLog<TransactionLogRecord>.Open(
+            System.IO.Path.Combine(dataDirectory, DirectoryName, FileName), store, options ?? new StateLogOptions(), logger ?? NullLogger.Instance);
+        return store;
+    }
+
+    /// <summary>
+    /// Enqueues <paramref name="record"/> (synchronously, in call order) and returns a task that completes when it is
+    /// in the file, or faults when the write failed (<see cref="ObjectDisposedException"/> once the store is closed).
+    /// </summary>
+    public Task Append(TransactionLogRecord record) => _log.Append([record]);
+
+    /// <summary>Waits for queued writes, then closes the file.</summary>
+    public ValueTask DisposeAsync() => _log.DisposeAsync();
+
+    /// <inheritdoc />
+    byte[] IStateLogMachine<TransactionLogRecord>.Encode(TransactionLogRecord record) => record.ToPayload();
+
+    /// <inheritdoc />
+    TransactionLogRecord IStateLogMachine<TransactionLogRecord>.Decode(byte[] payload) => TransactionLogRecord.FromPayload(payload);
+
+    /// <inheritdoc />
+    void IStateLogMachine<TransactionLogRecord>.Apply(IReadOnlyList<TransactionLogRecord> records)
+    {
+        lock (_stateLock)
         {
-            case TransactionLogRecord.Metadata m:
-                _durable[m.TransactionalId] = m.Value;
-                break;
-            case TransactionLogRecord.Tombstone t:
-                _durable.Remove(t.TransactionalId);
-                break;
+            foreach (var record in records)
+            {
+                switch (record)
+                {
+                    case TransactionLogRecord.Metadata m:
+                        _durable[m.TransactionalId] = m.Value;
+                        break;
+                    case TransactionLogRecord.Tombstone t:
+                        _durable.Remove(t.TransactionalId);
+                        break;
+                }
+            }
         }
     }
 
-    /// <summary>The records that rebuild the current state; the caller holds <see cref="_stateLock"/>.</summary>
-    private List<TransactionLogRecord> LiveRecords() => [.. _durable.Values.Select(m => (TransactionLogRecord)new TransactionLogRecord.Metadata(m))];
+    /// <inheritdoc />
+    IReadOnlyList<TransactionLogRecord> IStateLogMachine<TransactionLogRecord>.LiveRecords()
+    {
+        lock (_stateLock)
+        {
+            return [.. _durable.Values.Select(m => (TransactionLogRecord)new TransactionLogRecord.Metadata(m))];
+        }
+    }
 }

@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace ReactiveKafka;
 
 /// <summary>
@@ -7,7 +9,12 @@ namespace ReactiveKafka;
 /// </summary>
 /// <remarks>
 /// Nothing is recorded while nobody listens: every instrument and the activity source are checked before any value or
-/// tag is computed, so metrics and tracing that are off cost one branch per record.
+/// tag is computed, so metrics and tracing that are off cost a few branches per record. To remove even those, set the
+/// feature switch <see cref="IsSupportedSwitchName"/> to false: in the project file
+/// (<c>&lt;RuntimeHostConfigurationOption Include="ReactiveKafka.Diagnostics.IsSupported" Value="false" Trim="true" /&gt;</c>),
+/// in <c>runtimeconfig.json</c>, or with <see cref="AppContext.SetSwitch"/> before the first sender or receiver is created.
+/// The JIT then folds every instrumentation call away, and a trimmed or Native AOT application drops the code.
+/// Logging is not affected.
 /// </remarks>
 public static class KafkaDiagnostics
 {
@@ -28,4 +35,18 @@ public static class KafkaDiagnostics
     /// names the client and librdkafka's facility): <c>ReactiveKafka.Librdkafka</c>.
     /// </summary>
     public const string LibrdkafkaCategory = "ReactiveKafka.Librdkafka";
+
+    /// <summary>
+    /// The name of the <see cref="AppContext"/> feature switch that compiles ReactiveKafka's metrics and tracing in
+    /// (true, the default) or out (false): <c>ReactiveKafka.Diagnostics.IsSupported</c>.
+    /// </summary>
+    public const string IsSupportedSwitchName = "ReactiveKafka.Diagnostics.IsSupported";
+
+    /// <summary>
+    /// Whether ReactiveKafka's metrics and tracing exist in this process: the <see cref="IsSupportedSwitchName"/>
+    /// switch, read once (true unless it is set to false). When false no instrument or span is ever created, whoever
+    /// listens; the trimmer treats the value as a constant.
+    /// </summary>
+    [FeatureSwitchDefinition(IsSupportedSwitchName)]
+    public static bool IsSupported { get; } = !AppContext.TryGetSwitch(IsSupportedSwitchName, out var enabled) || enabled;
 }

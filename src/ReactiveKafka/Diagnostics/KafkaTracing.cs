@@ -21,6 +21,14 @@ internal static class KafkaTracing
 
     public static readonly ActivitySource Source = new(KafkaDiagnostics.ActivitySourceName, typeof(KafkaTracing).Assembly.GetName().Version?.ToString());
 
+    private static readonly System.Buffers.SearchValues<byte> LowerHex = System.Buffers.SearchValues.Create("0123456789abcdef"u8);
+
+    /// <summary>
+    /// Whether a span may be started: instrumentation compiled in and someone listening to the source. The one check per
+    /// record when tracing is off (a constant false when the feature switch removed it).
+    /// </summary>
+    public static bool IsListening => KafkaDiagnostics.IsSupported && Source.HasListeners();
+
     /// <summary>
     /// Starts the producer span of one record (child of <see cref="Activity.Current"/>) and returns it with the headers
     /// to send: a copy of <paramref name="headers"/> (the caller's object is never changed) with the span's context.
@@ -37,13 +45,14 @@ internal static class KafkaTracing
 
         if (activity.IsAllDataRequested)
         {
-            activity.SetTag("messaging.system", "kafka");
-            activity.SetTag("messaging.operation.name", "send");
-            activity.SetTag("messaging.operation.type", "send");
-            activity.SetTag("messaging.destination.name", topic);
+            // A new span has no tags: AddTag appends without SetTag's search of those already set.
+            activity.AddTag("messaging.system", "kafka");
+            activity.AddTag("messaging.operation.name", "send");
+            activity.AddTag("messaging.operation.type", "send");
+            activity.AddTag("messaging.destination.name", topic);
             if (partition is { } p)
             {
-                activity.SetTag("messaging.destination.partition.id", PartitionIds.Of(p));
+                activity.AddTag("messaging.destination.partition.id", PartitionIds.Of(p));
             }
         }
 
@@ -87,7 +96,7 @@ internal static class KafkaTracing
 
             if (offset.Value >= 0)
             {
-                activity.SetTag("messaging.kafka.offset", offset.Value);
+                activity.AddTag("messaging.kafka.offset", offset.Value);
             }
         }
 
@@ -110,7 +119,11 @@ internal static class KafkaTracing
         if (headers is not null && headers.TryGetLastBytes(TraceParentHeader, out var traceParent))
         {
             var state = headers.TryGetLastBytes(TraceStateHeader, out var stateBytes) ? Encoding.ASCII.GetString(stateBytes) : null;
-            ActivityContext.TryParse(Encoding.ASCII.GetString(traceParent), state, isRemote: true, out parent);
+            if (!TryParseTraceParent(traceParent, state, out parent))
+            {
+                // Not the common version-00 form: the runtime's parser knows every other (and rejects what it must).
+                ActivityContext.TryParse(Encoding.ASCII.GetString(traceParent), state, isRemote: true, out parent);
+            }
         }
 
         var previous = Activity.Current;
@@ -119,13 +132,13 @@ internal static class KafkaTracing
         Activity.Current = previous;
         if (activity is { IsAllDataRequested: true })
         {
-            activity.SetTag("messaging.system", "kafka");
-            activity.SetTag("messaging.operation.name", "process");
-            activity.SetTag("messaging.operation.type", "process");
-            activity.SetTag("messaging.destination.name", topic);
-            activity.SetTag("messaging.destination.partition.id", PartitionIds.Of(partition));
-            activity.SetTag("messaging.consumer.group.name", group);
-            activity.SetTag("messaging.kafka.offset", offset);
+            activity.AddTag("messaging.system", "kafka");
+            activity.AddTag("messaging.operation.name", "process");
+            activity.AddTag("messaging.operation.type", "process");
+            activity.AddTag("messaging.destination.name", topic);
+            activity.AddTag("messaging.destination.partition.id", PartitionIds.Of(partition));
+            activity.AddTag("messaging.consumer.group.name", group);
+            activity.AddTag("messaging.kafka.offset", offset);
         }
 
         return activity;
@@ -147,6 +160,41 @@ internal static class KafkaTracing
         bytes[53] = (byte)'0';
         bytes[54] = (activity.ActivityTraceFlags & ActivityTraceFlags.Recorded) != 0 ? (byte)'1' : (byte)'0';
         return bytes;
+    }
+
+    /// <summary>
+    /// Parses a version-00 <c>traceparent</c> (<c>00-{32 hex}-{16 hex}-{2 hex}</c>, lower-case, ids not all zero) from
+    /// the header's bytes, without making a string of it first; false for anything else.
+    /// </summary>
+    internal static bool TryParseTraceParent(ReadOnlySpan<byte> value, string? traceState, out ActivityContext context)
+    {
+        context = default;
+        if (value.Length != 55 || !value.StartsWith("00-"u8) || value[35] != '-' || value[52] != '-')
+        {
+            return false;
+        }
+
+        var traceId = value.Slice(3, 32);
+        var spanId = value.Slice(36, 16);
+        var flags = value.Slice(53, 2);
+        if (!IsLowerHex(traceId) || !IsLowerHex(spanId) || !IsLowerHex(flags)
+            || !traceId.ContainsAnyExcept((byte)'0') || !spanId.ContainsAnyExcept((byte)'0'))
+        {
+            return false;
+        }
+
+        var recorded = (HexValue(flags[1]) & 1) != 0;
+        context = new ActivityContext(
+            ActivityTraceId.CreateFromUtf8String(traceId),
+            ActivitySpanId.CreateFromUtf8String(spanId),
+            recorded ? ActivityTraceFlags.Recorded : ActivityTraceFlags.None,
+            traceState,
+            isRemote: true);
+        return true;
+
+        static bool IsLowerHex(ReadOnlySpan<byte> text) => !text.ContainsAnyExcept(LowerHex);
+
+        static int HexValue(byte c) => c <= '9' ? c - '0' : c - 'a' + 10;
     }
 
     /// <summary>Stops a span without leaving it (or its parent) as the stopping thread's current activity.</summary>

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using ReactiveKafka.Benchmarks.Scenarios;
+using ReactiveKafka.Benchmarks.Scenarios.Scale;
 
 namespace ReactiveKafka.Benchmarks.Core;
 
@@ -10,10 +11,14 @@ public static class BenchmarkProgram
     [
         new SenderScenario(),
         new ReceiverScenario(),
-        new TelemetrySenderScenario(),
-        new TelemetryReceiverScenario(),
+        new SenderScenario(SenderComparison.TelemetryOn),
+        new ReceiverScenario(ReceiverComparison.TelemetryOn),
+        new SenderScenario(SenderComparison.SwitchedOut),
+        new ReceiverScenario(ReceiverComparison.SwitchedOut),
+        new TelemetryOffPathScenario(),
         new BrokerProduceScenario(),
-        new TransactionalProduceScenario(),
+        new TransactionalProduceScenario("durable"),
+        new TransactionalProduceScenario("os"),
         new BrokerConsumeScenario(),
         new LargeRecordsScenario(),
         new LatencyScenario(),
@@ -22,10 +27,21 @@ public static class BenchmarkProgram
         new BrokerMemoryScenario(),
         new RecoveryScenario(),
         new CleanerScenario(),
-        new IdempotentProduceScenario(),
+        new StateLogCompactionScenario(),
+        new IdempotentProduceScenario("durable"),
+        new IdempotentProduceScenario("os"),
         new ExactlyOnceScenario("at-least-once"),
         new ExactlyOnceScenario("confluent"),
         new TlsHandshakeScenario(),
+        new EndToEndScenario(),
+
+        // How cost grows with scale (issue 18): each reports the shape of its growth.
+        new PartitionScaleScenario(),
+        new ConnectionScaleScenario(),
+        new TopicScaleScenario(),
+        new LogScaleScenario(),
+        new BrokerFootprintScenario(),
+        new ReceiverPartitionScaleScenario(),
     ];
 
     public static async Task<int> MainAsync(string[] args)
@@ -34,6 +50,13 @@ public static class BenchmarkProgram
         {
             // A child process of receiver-memory: its own working set is the measurement.
             return await ReceiverMemoryScenario.ProbeAsync(args[1..]);
+        }
+
+        if (args.Length > 0 && args[0] == TelemetryProbe.Argument)
+        {
+            // A child process of sender-switch / receiver-switch: the feature switch is set before anything reads it.
+            return await TelemetryProbe.MainAsync(args[1..], (kind, mode, rest) =>
+                kind == "sender" ? SenderScenario.ProbeAsync(mode, rest) : ReceiverScenario.ProbeAsync(mode, rest));
         }
 
         if (args.Length > 0 && args[0] == CleanerScenario.ProbeArgument)

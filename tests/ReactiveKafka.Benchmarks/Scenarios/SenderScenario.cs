@@ -1,140 +1,202 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Reactive.Linq;
-using System.Runtime.CompilerServices;
 using Confluent.Kafka;
 using ReactiveKafka.Benchmarks.Core;
 
 namespace ReactiveKafka.Benchmarks.Scenarios;
 
-/// <summary>KafkaSender.Send vs raw IProducer.Produce with a delivery handler: same broker, same config, 100 B records.</summary>
-public sealed class SenderScenario : IScenario
+/// <summary>What the sender scenario compares KafkaSender.Send with.</summary>
+public enum SenderComparison
+{
+    /// <summary><c>sender</c>: KafkaSender (telemetry off) vs raw IProducer.Produce with a delivery handler.</summary>
+    Raw,
+
+    /// <summary><c>sender-telemetry</c>: tracing and metrics on vs off (nobody listening): the cost of turning them on.</summary>
+    TelemetryOn,
+
+    /// <summary><c>sender-switch</c>: off (nobody listening) vs compiled out by the feature switch: the cost of "off".</summary>
+    SwitchedOut,
+}
+
+/// <summary>
+/// KafkaSender.Send of 100 B records against the standalone broker, compared with the raw producer or with itself in
+/// another <see cref="TelemetryMode"/>: one set-up, one measured send, parameterised by <see cref="SenderComparison"/>.
+/// </summary>
+public sealed class SenderScenario(SenderComparison comparison = SenderComparison.Raw) : IScenario
 {
     private const int ValueSize = 100;
     private const int Partitions = 4;
+    private const string ProbeKind = "sender";
 
-    public string Name => "sender";
+    public string Name => comparison switch
+    {
+        SenderComparison.Raw => "sender",
+        SenderComparison.TelemetryOn => "sender-telemetry",
+        _ => "sender-switch",
+    };
 
-    public string Description => "KafkaSender.Send vs raw Produce + delivery handler, 100 B records";
+    public string Description => comparison switch
+    {
+        SenderComparison.Raw => "KafkaSender.Send vs raw Produce + delivery handler, 100 B records",
+        SenderComparison.TelemetryOn => "KafkaSender.Send with tracing + metrics on vs off, 100 B records",
+        _ => "KafkaSender.Send with telemetry off (no listener) vs compiled out (feature switch), child processes, 100 B records",
+    };
 
     public async Task<ScenarioResult> RunAsync(BenchContext context)
     {
-        var count = context.Settings.Count(1_000_000);
-        await using var server = await BrokerServer.StartAsync(context.NewDirectory("sender"), flush: "os", partitions: Partitions);
+        var count = context.Settings.Count(comparison == SenderComparison.Raw ? 1_000_000 : 500_000);
+        await using var server = await BrokerServer.StartAsync(context.NewDirectory(Name), flush: "os", partitions: Partitions);
         var value = Clients.Payload(ValueSize);
         var config = Clients.ProducerConfig(server.BootstrapServers);
-        var topic = Clients.Topic("sender");
+        var topic = Clients.Topic(Name);
         Clients.Fill(server.BootstrapServers, topic, 10, ValueSize); // creates the topic
+        long spans = 0, measurements = 0;
         var costs = new Dictionary<string, List<double>>();
 
-        void Keep(int run, string name, double value)
+        // What one side costs this process per record (allocation) and per run (collections, pauses), in-process only.
+        async Task<double> WithGc(int run, string side, Func<Task<double>> measure)
         {
+            var (bytes, gen0, gen1, paused) = (GC.GetTotalAllocatedBytes(precise: true), GC.CollectionCount(0), GC.CollectionCount(1), GC.GetTotalPauseDuration());
+            var rate = await measure();
             if (run >= 0)
             {
-                if (!costs.TryGetValue(name, out var list))
-                {
-                    costs[name] = list = [];
-                }
-
-                list.Add(value);
-            }
-        }
-
-        // What one side costs this process per record (allocation) and per run (collections), from start to last result.
-        (long Bytes, int Gen0, int Gen1, TimeSpan Paused) GcNow() =>
-            (GC.GetTotalAllocatedBytes(precise: true), GC.CollectionCount(0), GC.CollectionCount(1), GC.GetTotalPauseDuration());
-
-        void KeepGc(int run, string side, (long Bytes, int Gen0, int Gen1, TimeSpan Paused) before)
-        {
-            var after = GcNow();
-            Keep(run, $"{side} bytes/record", (after.Bytes - before.Bytes) / (double)count);
-            Keep(run, $"{side} gen0 collections", after.Gen0 - before.Gen0);
-            Keep(run, $"{side} gen1 collections", after.Gen1 - before.Gen1);
-            Keep(run, $"{side} GC pause ms", (after.Paused - before.Paused).TotalMilliseconds);
-        }
-
-        async Task<double> Sender(int run)
-        {
-            await using var sender = KafkaSender.Create(new SenderOptions<Null, byte[]>(config) { MaxInFlight = config.QueueBufferingMaxMessages ?? 100_000 });
-            var sent = new StrongBox<long>();
-            var records = Records(topic, value, count, sent);
-            var failures = 0L;
-            var results = 0L;
-            var peak = 0L;
-            var gc = GcNow();
-            var clock = Stopwatch.StartNew();
-            await sender.Send(records).Do(r =>
-            {
-                if (!r.IsSuccess)
-                {
-                    failures++;
-                }
-
-                // Sampled per result: records handed to the sender and not yet reported (the window actually used).
-                var inFlight = Volatile.Read(ref sent.Value) - results++;
-                if (inFlight > peak)
-                {
-                    peak = inFlight;
-                }
-            }).LastOrDefaultAsync();
-            var elapsed = clock.Elapsed;
-            KeepGc(run, "KafkaSender", gc);
-            Keep(run, "KafkaSender peak in flight", peak);
-            if (failures > 0)
-            {
-                throw new InvalidOperationException($"{failures} sends failed");
+                Keep($"{side} bytes/record", (GC.GetTotalAllocatedBytes(precise: true) - bytes) / (double)count);
+                Keep($"{side} gen0 collections", GC.CollectionCount(0) - gen0);
+                Keep($"{side} gen1 collections", GC.CollectionCount(1) - gen1);
+                Keep($"{side} GC pause ms", (GC.GetTotalPauseDuration() - paused).TotalMilliseconds);
             }
 
-            return count / elapsed.TotalSeconds;
+            return rate;
         }
 
-        // A plain loop as the source, like the raw side's loop: Observable.Range schedules every item on the
-        // CurrentThreadScheduler's trampoline and reads the clock twice per item (about 10 % of the sending thread's
-        // CPU in a perf profile), which would be charged to KafkaSender without being its work.
-        static IObservable<SenderRecord<Null, byte[], int>> Records(string topic, byte[] value, int count, StrongBox<long> sent) =>
-            Observable.Create<SenderRecord<Null, byte[], int>>(observer =>
+        void Keep(string name, double value)
+        {
+            if (!costs.TryGetValue(name, out var list))
             {
-                for (var i = 0; i < count; i++)
-                {
-                    observer.OnNext(new SenderRecord<Null, byte[], int>(topic, null!, value, i));
-                    Volatile.Write(ref sent.Value, i + 1);
-                }
+                costs[name] = list = [];
+            }
 
-                observer.OnCompleted();
-                return System.Reactive.Disposables.Disposable.Empty;
-            });
+            list.Add(value);
+        }
+
+        async Task<double> InProcess(TelemetryMode mode)
+        {
+            using var on = mode == TelemetryMode.On ? new TelemetryOn() : null;
+            var rate = await SendAsync(config, topic, value, count);
+            (spans, measurements) = on is null ? (spans, measurements) : (on.Spans, on.Measurements);
+            return rate;
+        }
+
+        Task<double> Child(TelemetryMode mode) =>
+            TelemetryProbe.RunAsync(ProbeKind, mode, server.BootstrapServers, topic, count.ToString(CultureInfo.InvariantCulture));
 
         Task<double> Raw(int run) => Task.Run(() =>
         {
             using var producer = new ProducerBuilder<Null, byte[]>(config).Build();
-            var gc = GcNow();
             var elapsed = Clients.ProduceAll(producer, topic, count, value);
-            KeepGc(run, "raw", gc);
             return count / elapsed.TotalSeconds;
         });
 
-        var (a, b, ratios) = await context.AlternateAsync("KafkaSender", Sender, "raw Produce", Raw, warmups: context.Smoke ? 0 : 1);
+        var warmups = context.Smoke ? 0 : 1;
+        var (labelA, labelB) = Labels(comparison);
+        var (a, b, ratios) = comparison switch
+        {
+            SenderComparison.Raw => await context.AlternateAsync(
+                labelA, run => WithGc(run, labelA, () => InProcess(TelemetryMode.Off)), labelB, run => WithGc(run, labelB, () => Raw(run)), warmups),
+            SenderComparison.TelemetryOn => await context.AlternateAsync(labelA, _ => InProcess(TelemetryMode.On), labelB, _ => InProcess(TelemetryMode.Off), warmups),
+            _ => await context.AlternateAsync(labelA, _ => Child(TelemetryMode.Off), labelB, _ => Child(TelemetryMode.SwitchedOut), warmups),
+        };
         var ratio = Stats.Median(ratios);
         var result = new ScenarioResult
         {
             Name = Name,
             Sizes = $"{count:N0} × {ValueSize} B, {Partitions} partitions, acks=all, linger 5 ms, standalone broker --flush os",
-            A = new SideResult("KafkaSender", "rec/s", a),
-            B = new SideResult("raw Produce", "rec/s", b),
+            A = new SideResult(labelA, "rec/s", a),
+            B = new SideResult(labelB, "rec/s", b),
             Ratios = ratios,
-            Target = "ratio ≥ 0.95",
-            Checked = $"median ratio {Report.F(ratio)}",
-            Met = context.Smoke ? null : ratio >= 0.95,
-            Notes =
+            Target = comparison switch
             {
-                $"KafkaSender MaxInFlight = queue.buffering.max.messages ({config.QueueBufferingMaxMessages:N0}), the raw producer's bound; time from first send to last result.",
-                "bytes/record, collections and GC pause: this process, from the first send to the last result; extra figures are medians over runs.",
+                SenderComparison.Raw => "ratio ≥ 0.95",
+                SenderComparison.TelemetryOn => "reported (on/off ratio: the cost of tracing + metrics)",
+                _ => "median ratio ≥ 0.97 (off within noise of compiled out)",
             },
+            Checked = $"median ratio {Report.F(ratio)}",
+            Met = context.Smoke || comparison == SenderComparison.TelemetryOn ? null
+                : ratio >= (comparison == SenderComparison.Raw ? 0.95 : 0.97),
         };
+        result.Notes.Add(comparison switch
+        {
+            SenderComparison.Raw => $"KafkaSender MaxInFlight = queue.buffering.max.messages ({config.QueueBufferingMaxMessages:N0}), the raw producer's bound; time from first send to last result.",
+            SenderComparison.TelemetryOn => $"On: every span sampled and recorded, every instrument listened to (last run: {spans:N0} spans, {measurements:N0} measurements); off: no listener. Off against the raw producer: the sender scenario.",
+            _ => $"Each run a fresh child process (--probe-telemetry) that warms up with {count / 10:N0} records, then sends {count:N0}; switched out = AppContext switch {KafkaDiagnostics.IsSupportedSwitchName}=false, checked in the child.",
+        });
         foreach (var (key, values) in costs.OrderBy(p => p.Key, StringComparer.Ordinal))
         {
             result.Extra[key] = Stats.Median(values);
         }
 
+        if (costs.Count > 0)
+        {
+            result.Notes.Add("bytes/record, collections and GC pause: this process during each measured run (sender creation to last result; producer creation to last delivery); medians over runs.");
+        }
+
         return result;
     }
+
+    private static (string A, string B) Labels(SenderComparison comparison) => comparison switch
+    {
+        SenderComparison.Raw => ("KafkaSender", "raw Produce"),
+        SenderComparison.TelemetryOn => ("telemetry on", "telemetry off"),
+        _ => ("telemetry off", "switched out"),
+    };
+
+    /// <summary>The child process of <c>sender-switch</c>: a warm-up send of a tenth, then the measured one.</summary>
+    public static async Task<double> ProbeAsync(TelemetryMode mode, string[] args)
+    {
+        var (bootstrap, topic, count) = (args[0], args[1], int.Parse(args[2], CultureInfo.InvariantCulture));
+        using var on = mode == TelemetryMode.On ? new TelemetryOn() : null;
+        var config = Clients.ProducerConfig(bootstrap);
+        var value = Clients.Payload(ValueSize);
+        await SendAsync(config, topic, value, Math.Max(1, count / 10));
+        return await SendAsync(config, topic, value, count);
+    }
+
+    /// <summary>One measured send of <paramref name="count"/> records through a new KafkaSender: records per second.</summary>
+    public static async Task<double> SendAsync(ProducerConfig config, string topic, byte[] value, int count)
+    {
+        await using var sender = KafkaSender.Create(new SenderOptions<Null, byte[]>(config) { MaxInFlight = config.QueueBufferingMaxMessages ?? 100_000 });
+        var records = Records(topic, value, count);
+        var failures = 0L;
+        var clock = Stopwatch.StartNew();
+        await sender.Send(records).Do(r =>
+        {
+            if (!r.IsSuccess)
+            {
+                failures++;
+            }
+        }).LastOrDefaultAsync();
+        var elapsed = clock.Elapsed;
+        if (failures > 0)
+        {
+            throw new InvalidOperationException($"{failures} sends failed");
+        }
+
+        return count / elapsed.TotalSeconds;
+    }
+
+    // A plain loop as the source, like the raw side's loop: Observable.Range schedules every item on the
+    // CurrentThreadScheduler's trampoline and reads the clock twice per item (about 10 % of the sending thread's
+    // CPU in a perf profile), which would be charged to KafkaSender without being its work.
+    private static IObservable<SenderRecord<Null, byte[], int>> Records(string topic, byte[] value, int count) =>
+        Observable.Create<SenderRecord<Null, byte[], int>>(observer =>
+        {
+            for (var i = 0; i < count; i++)
+            {
+                observer.OnNext(new SenderRecord<Null, byte[], int>(topic, null!, value, i));
+            }
+
+            observer.OnCompleted();
+            return System.Reactive.Disposables.Disposable.Empty;
+        });
 }

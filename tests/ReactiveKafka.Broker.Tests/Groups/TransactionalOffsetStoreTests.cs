@@ -88,12 +88,14 @@ public sealed class TransactionalOffsetStoreTests : IDisposable
             {
                 await store.Append(new OffsetLogRecord.Commit("other", new GroupTopicPartition("t", 0), new CommittedOffset(i, -1, "", At)));
             }
+
+            Assert.True(store.Log.Compactions > 0, "The offsets log was not compacted while running.");
+            Assert.True(store.HasPendingTransactionalOffsets("g", P0));
+            Assert.Equal(20, store.GetOffset("g", P0)!.Offset);
         }
 
-        var before = new FileInfo(Path.Combine(_directory, OffsetStore.DirectoryName, "offsets.log")).Length;
         await using (var compacted = OffsetStore.Open(_directory))
         {
-            Assert.True(new FileInfo(Path.Combine(_directory, OffsetStore.DirectoryName, "offsets.log")).Length < before / 10, "The offsets log was not compacted.");
             Assert.True(compacted.HasPendingTransactionalOffsets("g", P0));
             await compacted.Append(new OffsetLogRecord.TransactionEnd("g", 7, Committed: true));
             Assert.Equal(20, compacted.GetOffset("g", P0)!.Offset);

@@ -125,6 +125,9 @@ public sealed class AdminAndTransactionAclTests(AuthorizingBrokerFixture fixture
         producer.BeginTransaction();
         await producer.ProduceAsync(topic, new Message<Null, string> { Value = "in-txn" }, Ct);
         producer.CommitTransaction(TimeSpan.FromSeconds(20));
+
+        // EndTxn answers once the decision is durable; the COMMIT marker follows in the background.
+        await Transactions.BrokerWait.UntilAsync(() => fixture.Broker.Topics.GetPartition(topic, 0)!.HighWatermark >= 2, "the COMMIT marker is written");
         Assert.Equal(2, fixture.Broker.Topics.GetPartition(topic, 0)!.HighWatermark); // the record and the commit marker
     }
 

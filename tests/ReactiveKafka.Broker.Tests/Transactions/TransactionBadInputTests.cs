@@ -180,6 +180,8 @@ public sealed class TransactionBadInputTests(TransactionsFixture fixture) : ICla
         producer.Produce(topic, new Message<string, string> { Key = "k", Value = "v" });
         producer.CommitTransaction(TimeSpan.FromSeconds(20));
 
+        // EndTxn answers once the decision is durable; the COMMIT marker follows in the background.
+        await BrokerWait.UntilAsync(() => fixture.Broker.Partition(topic, 0).LogEndOffset >= 2, "the COMMIT marker is written");
         Assert.Equal(2, fixture.Broker.Partition(topic, 0).LogEndOffset);
     }
 }

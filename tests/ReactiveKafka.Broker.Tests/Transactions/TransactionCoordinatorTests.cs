@@ -40,13 +40,30 @@ public sealed class TransactionCoordinatorTests : IAsyncLifetime
         _directory.Dispose();
     }
 
-    private TransactionCoordinator Open(FakeParticipants? participants = null)
+    private TransactionCoordinator Open(FakeParticipants? participants = null, string? directory = null)
     {
         var p = participants ?? _participants;
-        var coordinator = new TransactionCoordinator(TransactionStore.Open(_directory.Path), () => Interlocked.Increment(ref _nextProducerId), p, p, _options, _time);
+        var coordinator = new TransactionCoordinator(TransactionStore.Open(directory ?? _directory.Path), () => Interlocked.Increment(ref _nextProducerId), p, p, _options, _time);
         coordinator.Start();
         return coordinator;
     }
+
+    /// <summary>What a kill -9 would leave: a copy of the transaction log as written so far (every write is fsync'd before it is acknowledged).</summary>
+    private TempDirectory CrashCopy()
+    {
+        var copy = new TempDirectory();
+        var target = Path.Combine(copy.Path, TransactionStore.DirectoryName);
+        Directory.CreateDirectory(target);
+        foreach (var file in Directory.GetFiles(Path.Combine(_directory.Path, TransactionStore.DirectoryName)))
+        {
+            File.Copy(file, Path.Combine(target, Path.GetFileName(file)));
+        }
+
+        return copy;
+    }
+
+    private Task UntilStateAsync(TransactionState state, string what, TransactionCoordinator? coordinator = null) =>
+        BrokerWait.UntilAsync(() => (coordinator ?? _coordinator).Get("tx")!.State == state, what);
 
     private async Task<InitProducerIdResult> InitAsync(string id = "tx", int timeoutMs = 60_000)
     {
@@ -95,6 +112,7 @@ public sealed class TransactionCoordinatorTests : IAsyncLifetime
         Assert.Equal(TransactionState.Ongoing, _coordinator.Get("tx")!.State);
 
         Assert.Equal(ErrorCode.None, await _coordinator.EndTransactionAsync("tx", producer.ProducerId, producer.ProducerEpoch, commit: true, Token));
+        await UntilStateAsync(TransactionState.CompleteCommit, "the markers are written in the background after EndTxn answered");
 
         Assert.Equal(
             [new WrittenMarker(P0, producer.ProducerId, 0, true), new WrittenMarker(P1, producer.ProducerId, 0, true)],
@@ -115,6 +133,7 @@ public sealed class TransactionCoordinatorTests : IAsyncLifetime
         Assert.Equal(ErrorCode.InvalidTxnState, await _coordinator.EndTransactionAsync("tx", id, epoch, commit: true, Token));
         await _coordinator.AddPartitionsAsync("tx", id, epoch, [P0], Token);
         Assert.Equal(ErrorCode.None, await _coordinator.EndTransactionAsync("tx", id, epoch, commit: true, Token));
+        await UntilStateAsync(TransactionState.CompleteCommit, "the commit completes");
 
         Assert.Equal(ErrorCode.None, await _coordinator.EndTransactionAsync("tx", id, epoch, commit: true, Token));
         Assert.Equal(ErrorCode.InvalidTxnState, await _coordinator.EndTransactionAsync("tx", id, epoch, commit: false, Token));
@@ -174,23 +193,93 @@ public sealed class TransactionCoordinatorTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task MarkerWriteFails_IsRetriedAndTheNextTransactionWaitsWithConcurrentTransactions()
+    public async Task MarkerWriteFails_IsRetriedAndTheNextTransactionWaitsForIt()
     {
         var producer = await InitAsync();
         await _coordinator.AddPartitionsAsync("tx", producer.ProducerId, producer.ProducerEpoch, [P0], Token);
         _participants.FailNext(2);
 
-        var end = _coordinator.EndTransactionAsync("tx", producer.ProducerId, producer.ProducerEpoch, commit: true, Token).AsTask();
+        Assert.Equal(ErrorCode.None, await _coordinator.EndTransactionAsync("tx", producer.ProducerId, producer.ProducerEpoch, commit: true, Token));
         await BrokerWait.UntilAsync(() => _participants.Attempts >= 1, "the first marker attempt");
+        Assert.Equal(TransactionState.PrepareCommit, _coordinator.Get("tx")!.State);
 
-        Assert.Equal(ErrorCode.ConcurrentTransactions, await _coordinator.AddPartitionsAsync("tx", producer.ProducerId, producer.ProducerEpoch, [P1], Token));
+        var next = _coordinator.AddPartitionsAsync("tx", producer.ProducerId, producer.ProducerEpoch, [P1], Token).AsTask();
         Assert.Equal(ErrorCode.ConcurrentTransactions, (await _coordinator.InitProducerIdAsync("tx", 60_000, cancellationToken: Token)).Error);
-        await BrokerWait.UntilAsync(() => { _time.Advance(TimeSpan.FromMilliseconds(100)); return end.IsCompleted; }, "EndTxn after the retries");
+        Assert.False(next.IsCompleted);
+        await BrokerWait.UntilAsync(() => { _time.Advance(TimeSpan.FromMilliseconds(100)); return next.IsCompleted; }, "the next transaction's AddPartitionsToTxn after the retries");
 
-        Assert.Equal(ErrorCode.None, await end);
+        Assert.Equal(ErrorCode.None, await next);
         Assert.Equal(3, _participants.Attempts);
-        Assert.Equal(TransactionState.CompleteCommit, _coordinator.Get("tx")!.State);
+        Assert.Equal([new WrittenMarker(P0, producer.ProducerId, 0, true)], _participants.Markers);
+        var current = _coordinator.Get("tx")!;
+        Assert.Equal(TransactionState.Ongoing, current.State);
+        Assert.Equal([P1], current.Partitions);
     }
+
+    [Fact]
+    public async Task CompletionWaitRunsOut_NextTransactionGetsConcurrentTransactions()
+    {
+        var producer = await InitAsync();
+        await _coordinator.AddPartitionsAsync("tx", producer.ProducerId, producer.ProducerEpoch, [P0], Token);
+        _participants.Hang = true;
+        Assert.Equal(ErrorCode.None, await _coordinator.EndTransactionAsync("tx", producer.ProducerId, producer.ProducerEpoch, commit: true, Token));
+
+        var next = _coordinator.AddPartitionsAsync("tx", producer.ProducerId, producer.ProducerEpoch, [P1], Token).AsTask();
+        await BrokerWait.UntilAsync(() => { _time.Advance(TimeSpan.FromSeconds(1)); return next.IsCompleted; }, "the wait runs out");
+
+        Assert.Equal(ErrorCode.ConcurrentTransactions, await next);
+        Assert.Equal(TransactionState.PrepareCommit, _coordinator.Get("tx")!.State);
+    }
+
+    [Fact]
+    public async Task NextTransactionWithinTheCompleteWriteDelay_SupersedesThePrepareAndACrashWritesNoMarkerAgain()
+    {
+        var producer = await InitAsync();
+        await _coordinator.AddPartitionsAsync("tx", producer.ProducerId, producer.ProducerEpoch, [P0], Token);
+        await _coordinator.EndTransactionAsync("tx", producer.ProducerId, producer.ProducerEpoch, commit: true, Token);
+        await UntilStateAsync(TransactionState.CompleteCommit, "the commit completes");
+        Assert.Equal(ErrorCode.None, await _coordinator.AddPartitionsAsync("tx", producer.ProducerId, producer.ProducerEpoch, [P1], Token));
+
+        using var crashed = CrashCopy();
+        var restarted = new FakeParticipants();
+        await using var after = Open(restarted, crashed.Path);
+
+        var recovered = after.Get("tx")!;
+        Assert.Equal(TransactionState.Ongoing, recovered.State);
+        Assert.Equal([P1], recovered.Partitions);
+        Assert.Empty(restarted.Markers);
+    }
+
+    [Fact]
+    public async Task CrashBeforeTheDeferredComplete_RestartWritesTheMarkersAgain_AndAnIdleIdGetsItsCompleteWritten()
+    {
+        var producer = await InitAsync();
+        await _coordinator.AddPartitionsAsync("tx", producer.ProducerId, producer.ProducerEpoch, [P0], Token);
+        await _coordinator.EndTransactionAsync("tx", producer.ProducerId, producer.ProducerEpoch, commit: true, Token);
+        await UntilStateAsync(TransactionState.CompleteCommit, "the commit completes");
+        var lengthBefore = TransactionStoreLength();
+
+        using (var crashed = CrashCopy())
+        {
+            var restarted = new FakeParticipants();
+            await using var after = Open(restarted, crashed.Path);
+            await UntilStateAsync(TransactionState.CompleteCommit, "the PrepareCommit left in the log is completed", after);
+            Assert.Equal([new WrittenMarker(P0, producer.ProducerId, 0, true)], restarted.Markers);
+        }
+
+        _time.Advance(_options.CompleteWriteDelay);
+        await BrokerWait.UntilAsync(() => TransactionStoreLength() > lengthBefore, "the CompleteCommit of the idle id is persisted after the delay");
+        using (var crashed = CrashCopy())
+        {
+            var restarted = new FakeParticipants();
+            await using var after = Open(restarted, crashed.Path);
+            Assert.Equal(TransactionState.CompleteCommit, after.Get("tx")!.State);
+            Assert.Empty(restarted.Markers);
+        }
+    }
+
+    private long TransactionStoreLength() =>
+        new FileInfo(Path.Combine(_directory.Path, TransactionStore.DirectoryName, "transactions.log")).Length;
 
     [Fact]
     public async Task Restart_WithPrepareCommitLeftBehind_WritesTheMarkersAndCompletes()

@@ -54,6 +54,16 @@ public sealed class TransactionalProducerTests(TransactionsFixture fixture) : IC
         return consumer.QueryWatermarkOffsets(new TopicPartition(topic, partition), Timeout).High.Value;
     }
 
+    /// <summary>
+    /// Waits for the high watermark to reach <paramref name="expected"/> and checks it is not passed: EndTxn answers once
+    /// the decision is durable, and the markers follow in the background (as in Kafka).
+    /// </summary>
+    private async Task AssertHighWatermarkAsync(long expected, string topic, int partition)
+    {
+        await BrokerWait.UntilAsync(() => HighWatermark(topic, partition) >= expected, $"{topic}-{partition} reaches {expected}", Timeout);
+        Assert.Equal(expected, HighWatermark(topic, partition));
+    }
+
     [Fact]
     public async Task Commit_RecordsVisibleAndEachPartitionGetsOneCommitMarker()
     {
@@ -70,7 +80,8 @@ public sealed class TransactionalProducerTests(TransactionsFixture fixture) : IC
         consumer.Assign([new TopicPartitionOffset(topic, 0, 0), new TopicPartitionOffset(topic, 1, 0)]);
         var records = BrokerFixture.ConsumeCount(consumer, 10, Timeout);
         Assert.Equal(Enumerable.Range(0, 10).Select(i => $"v{i}").Order(), records.Select(r => r.Message.Value).Order());
-        Assert.Equal([6L, 6L], [HighWatermark(topic, 0), HighWatermark(topic, 1)]); // 5 records and the marker each
+        await AssertHighWatermarkAsync(6, topic, 0); // 5 records and the marker each
+        await AssertHighWatermarkAsync(6, topic, 1);
     }
 
     [Fact]
@@ -85,13 +96,13 @@ public sealed class TransactionalProducerTests(TransactionsFixture fixture) : IC
         producer.BeginTransaction();
         ProduceAll(producer, topic, 1, ["aborted-1", "aborted-2", "aborted-3"]);
         producer.AbortTransaction(Timeout);
-        Assert.Equal(TransactionState.CompleteAbort, fixture.Broker.Transactions().Describe(transactionalId)!.State);
+        await BrokerWait.UntilAsync(() => fixture.Broker.Transactions().Describe(transactionalId)!.State == TransactionState.CompleteAbort, "the abort completes after EndTxn answered");
         producer.BeginTransaction();
         ProduceAll(producer, topic, 1, ["kept-1", "kept-2"]);
         producer.CommitTransaction(Timeout);
 
-        Assert.Equal(3 + 1 + 2 + 1, HighWatermark(topic, 0));
-        Assert.Equal(TransactionState.CompleteCommit, fixture.Broker.Transactions().Describe(transactionalId)!.State);
+        await AssertHighWatermarkAsync(3 + 1 + 2 + 1, topic, 0);
+        await BrokerWait.UntilAsync(() => fixture.Broker.Transactions().Describe(transactionalId)!.State == TransactionState.CompleteCommit, "the commit completes after EndTxn answered");
         using var consumer = NewConsumer(IsolationLevel.ReadUncommitted);
         consumer.Assign([new TopicPartitionOffset(topic, 0, 0)]);
         var records = BrokerFixture.ConsumeCount(consumer, 5, Timeout);
@@ -140,7 +151,7 @@ public sealed class TransactionalProducerTests(TransactionsFixture fixture) : IC
         successor.BeginTransaction();
         ProduceAll(successor, topic, 1, ["successor"]);
         successor.CommitTransaction(Timeout);
-        Assert.Equal(1 + 1 + 1 + 1, HighWatermark(topic, 0)); // zombie record, its ABORT, successor record, COMMIT
+        await AssertHighWatermarkAsync(1 + 1 + 1 + 1, topic, 0); // zombie record, its ABORT, successor record, COMMIT
         Assert.Equal(["successor"], ReadCommitted(topic, 0, 4));
     }
 

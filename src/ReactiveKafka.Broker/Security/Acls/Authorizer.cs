@@ -53,38 +53,44 @@ internal sealed class Authorizer
 
     /// <summary>
     /// Whether the principal may do <paramref name="operation"/> on some resource of <paramref name="type"/>, as Kafka's
-    /// <c>authorizeByResourceType</c> (InitProducerId without a transactional id asks for WRITE on any topic): a super
-    /// user may; a DENY of the operation on the literal wildcard forbids it; otherwise an ALLOW on any name does, or,
-    /// with <see cref="BrokerAuthorizationOptions.AllowEveryoneIfNoAclFound"/>, the absence of any ACL on the type.
+    /// <c>Authorizer.authorizeByResourceType</c> (InitProducerId without a transactional id asks for WRITE on any topic):
+    /// first the operation on a name no one uses (Kafka's <c>"hardcode"</c>), so a super user, or, with
+    /// <see cref="BrokerAuthorizationOptions.AllowEveryoneIfNoAclFound"/>, a type whose ACLs leave that name alone, passes;
+    /// then a DENY of the operation on the literal wildcard forbids it, and an ALLOW of it (or of ALL) on any name allows
+    /// it unless a DENY on the same literal name or on a prefix of the name covers it. Only the operation itself and ALL
+    /// count here, as in Kafka: no implied operations.
     /// </summary>
     public bool AllowsAnyOfType(RequestContext context, AclOperation operation, AclResourceType type)
     {
-        if (_options is null || _options.SuperUsers.Contains(context.Principal, StringComparer.Ordinal))
+        if (_options is null || Decide(context.Principal, context.ClientHost, operation, type, UnnamedResource))
         {
             return true;
         }
 
-        var ofType = Store.All.Where(a => a.ResourceType == type).ToList();
-        if (ofType.Count == 0)
-        {
-            return _options.AllowEveryoneIfNoAclFound;
-        }
-
         var principal = context.Principal;
         var wildcardPrincipal = principal.IndexOf(':') is var colon and > 0 ? principal[..(colon + 1)] + AclBinding.Wildcard : principal;
-        var mine = ofType.Where(a => (a.Principal == principal || a.Principal == wildcardPrincipal) && (a.Host == AclBinding.Wildcard || a.Host == context.ClientHost)).ToList();
-        if (mine.Any(a => a.Permission == AclPermission.Deny && a.PatternType == AclPatternType.Literal && a.ResourceName == AclBinding.Wildcard
-            && (a.Operation == AclOperation.All || a.Operation == operation)))
+        var mine = Store.All.Where(a => a.ResourceType == type
+            && (a.Principal == principal || a.Principal == wildcardPrincipal)
+            && (a.Host == AclBinding.Wildcard || a.Host == context.ClientHost)
+            && (a.Operation == AclOperation.All || a.Operation == operation)).ToList();
+        if (mine.Any(a => a.Permission == AclPermission.Deny && a.PatternType == AclPatternType.Literal && a.ResourceName == AclBinding.Wildcard))
         {
             return false;
         }
 
-        // An ALLOW counts unless a DENY of the operation covers its resource (the same literal name, or a prefix of it).
-        return mine.Any(a => a.Permission == AclPermission.Allow && Grants(a.Operation, operation)
-            && !mine.Any(d => d.Permission == AclPermission.Deny && (d.Operation == AclOperation.All || d.Operation == operation)
+        if (mine.Any(a => a.Permission == AclPermission.Allow && a.PatternType == AclPatternType.Literal && a.ResourceName == AclBinding.Wildcard))
+        {
+            return true;
+        }
+
+        return mine.Any(a => a.Permission == AclPermission.Allow
+            && !mine.Any(d => d.Permission == AclPermission.Deny
                 && (d.PatternType == AclPatternType.Literal ? d.ResourceName == a.ResourceName && a.PatternType == AclPatternType.Literal
                     : d.PatternType == AclPatternType.Prefixed && a.ResourceName.StartsWith(d.ResourceName, StringComparison.Ordinal))));
     }
+
+    // The resource name Kafka's authorizeByResourceType asks about first ("hardcode"): one no ACL is meant to name.
+    private const string UnnamedResource = "hardcode";
 
     private bool Decide(string principal, string host, AclOperation operation, AclResourceType type, string name)
     {

@@ -159,7 +159,7 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
     /// <summary>Commits <paramref name="offsets"/>; records what succeeded; returns the first error, or null.</summary>
     private Error? Commit(List<TopicPartitionOffset> offsets)
     {
-        var started = KafkaMetrics.OperationDuration.Enabled ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
+        var started = KafkaDiagnostics.IsSupported && KafkaMetrics.OperationDuration.Enabled ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
         var error = CommitAndRecord(offsets);
         if (started != 0)
         {
@@ -218,7 +218,7 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
             return;
         }
 
-        if (KafkaMetrics.CommittedMessages.Enabled)
+        if (KafkaDiagnostics.IsSupported && KafkaMetrics.CommittedMessages.Enabled)
         {
             var from = partition.Committed >= 0 ? partition.Committed : partition.FirstReceived;
             if (from >= 0 && offset > from)

@@ -87,7 +87,7 @@ internal sealed partial class ConsumerLoop<TKey, TValue> : IObservedClient
 
         if (since != 0)
         {
-            if (KafkaMetrics.PauseDuration.Enabled)
+            if (KafkaDiagnostics.IsSupported && KafkaMetrics.PauseDuration.Enabled)
             {
                 var tags = new TagList
                 {

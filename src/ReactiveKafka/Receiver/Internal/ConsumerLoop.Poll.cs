@@ -226,7 +226,7 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
             }
 
             var receiverOffset = new ReceiverOffset(partition, result.TopicPartitionOffset);
-            if (_tracking && KafkaTracing.Source.HasListeners())
+            if (_tracking && KafkaTracing.IsListening)
             {
                 // Only records that will be acknowledged get a span: the acknowledgement ends it.
                 receiverOffset.Activity = KafkaTracing.StartProcess(result.Topic, result.Partition.Value, result.Offset.Value, _group, result.Message.Headers);
@@ -281,7 +281,7 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
         }
 
         Buffer.Add(batch.Count);
-        if (KafkaMetrics.ConsumedMessages.Enabled)
+        if (KafkaDiagnostics.IsSupported && KafkaMetrics.ConsumedMessages.Enabled)
         {
             RecordConsumed(batch);
         }

@@ -222,7 +222,11 @@ internal sealed partial class ConsumerLoop<TKey, TValue> : IAcknowledgementSink,
         {
             WaitForPrevious();
             _consumer = Build();
-            KafkaMetrics.Register(this);
+            if (KafkaDiagnostics.IsSupported)
+            {
+                KafkaMetrics.Register(this);
+            }
+
             StartReading();
             while (!_closeRequested && _failure is null)
             {
@@ -360,7 +364,7 @@ internal sealed partial class ConsumerLoop<TKey, TValue> : IAcknowledgementSink,
     {
         PartitionState? run = null;
         var runCount = 0;
-        var counting = KafkaMetrics.AcknowledgedMessages.Enabled;
+        var counting = KafkaDiagnostics.IsSupported && KafkaMetrics.AcknowledgedMessages.Enabled;
         while (_acknowledgements.TryDequeue(out var offset))
         {
             var partition = offset.Partition!;
@@ -450,7 +454,11 @@ internal sealed partial class ConsumerLoop<TKey, TValue> : IAcknowledgementSink,
         }
 
         _assigned.Clear();
-        KafkaMetrics.Unregister(this);
+        if (KafkaDiagnostics.IsSupported)
+        {
+            KafkaMetrics.Unregister(this);
+        }
+
         _released(this);
         _stopped.TrySetResult();
         _finished.TrySetResult();

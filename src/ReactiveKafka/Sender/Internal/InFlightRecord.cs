@@ -62,7 +62,7 @@ internal sealed class InFlightRecord<TKey, TValue, TCorrelation> : InFlightEntry
     {
         _record = record;
         _sink = sink;
-        _started = KafkaMetrics.OperationDuration.Enabled ? Stopwatch.GetTimestamp() : 0;
+        _started = KafkaDiagnostics.IsSupported && KafkaMetrics.OperationDuration.Enabled ? Stopwatch.GetTimestamp() : 0;
         Activity = null;
 
         // Published last: the sender's close reads the fields above once it has won this slot's completion.
@@ -142,7 +142,7 @@ internal sealed class InFlightRecord<TKey, TValue, TCorrelation> : InFlightEntry
             _core.InFlight.Remove(this);
         }
 
-        if (KafkaMetrics.SentMessages.Enabled || _started != 0)
+        if (KafkaDiagnostics.IsSupported && (KafkaMetrics.SentMessages.Enabled || _started != 0))
         {
             RecordMetrics(result);
         }

@@ -97,7 +97,10 @@ internal sealed partial class ProducerCore<TKey, TValue> : IDisposable, IObserve
             Transactions = new KafkaTransactionManager(_producer, _transactionThread, id, options.TransactionOperationTimeout);
         }
 
-        KafkaMetrics.Register(this);
+        if (KafkaDiagnostics.IsSupported)
+        {
+            KafkaMetrics.Register(this);
+        }
     }
 
     void IObservedClient.Observe(ObservedValue what, List<System.Diagnostics.Metrics.Measurement<long>> into)
@@ -240,7 +243,7 @@ internal sealed partial class ProducerCore<TKey, TValue> : IDisposable, IObserve
         var entry = pool?.Rent(record, sink) ?? new InFlightRecord<TKey, TValue, TCorrelation>(this, record, sink);
         var partition = RequestedPartition(record.Partition);
         var headers = record.Headers ?? (SerializersMayAddHeaders ? new Headers() : null);
-        if (KafkaTracing.Source.HasListeners())
+        if (KafkaTracing.IsListening)
         {
             entry.Activity = KafkaTracing.StartSend(record.Topic, record.Partition, ref headers, record.Headers);
         }
@@ -379,7 +382,11 @@ internal sealed partial class ProducerCore<TKey, TValue> : IDisposable, IObserve
             streams = [.. _streams];
         }
 
-        KafkaMetrics.Unregister(this);
+        if (KafkaDiagnostics.IsSupported)
+        {
+            KafkaMetrics.Unregister(this);
+        }
+
         _closing.Cancel();
         var reason = new ObjectDisposedException(
             "KafkaSender", "The sender was disposed while this send was running: records not yet taken from the source were not sent.");
