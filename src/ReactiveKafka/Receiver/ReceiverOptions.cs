@@ -318,7 +318,10 @@ public sealed partial record ReceiverOptions<TKey, TValue>
 
     /// <summary>
     /// The scheduler on which the observable API emits (polling happens on the receiver's own loop thread, which never
-    /// waits for a subscriber). Default <see cref="DefaultScheduler.Instance"/>. The async API ignores it.
+    /// waits for a subscriber). Default <see cref="DefaultScheduler.Instance"/>. <c>Receive</c>, <c>ReceiveAtMostOnce</c>
+    /// and the batch receives emit on a long-running thread of this scheduler when it has one
+    /// (<see cref="ISchedulerLongRunning"/>, as the default does), woken once per poll, rather than a thread-pool work
+    /// item per poll; the per-partition receive schedules work items. The async API ignores it.
     /// </summary>
     public IScheduler Scheduler
     {

@@ -149,7 +149,7 @@ public sealed class KafkaSender<TKey, TValue> : IAsyncDisposable, IDisposable
             return SerializeThenSendAsync(record, completion, cancellationToken);
         }
 
-        var entry = _core.Prepare(record, completion, out var message);
+        var entry = _core.Prepare(record, completion, pool: null, out var message);
         if (!_core.TryProduce(entry, message))
         {
             return RetryThenAwaitAsync(entry, message, completion, cancellationToken);

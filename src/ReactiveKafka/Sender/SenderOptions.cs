@@ -141,7 +141,10 @@ public sealed partial record SenderOptions<TKey, TValue>
     /// The scheduler on which the observable API emits results (delivery reports arrive on librdkafka's poll thread,
     /// which must never be blocked, so results are handed to this scheduler in order). Default
     /// <see cref="DefaultScheduler.Instance"/> (the thread pool). It must not be the single thread the source produces
-    /// on: the source waits for permits that are released as results are emitted.
+    /// on: the source waits for permits that are released as results are emitted. A stream that has emitted 1,024
+    /// results moves its emission to a long-running thread of this scheduler when it has one
+    /// (<see cref="ISchedulerLongRunning"/>, as the default does), so that a lasting stream at a low rate does not wake a
+    /// thread-pool worker for every few results.
     /// The async API ignores it: results are returned to the awaiting consumer.
     /// </summary>
     public IScheduler Scheduler

@@ -25,7 +25,7 @@ public sealed record BenchSettings
     public const string Usage = """
         Usage: dotnet run -c Release --project tests/ReactiveKafka.Benchmarks -- <scenario|all> [scenario ...] [--runs N] [--records N] [--json FILE] [--smoke]
 
-          scenarios: sender receiver broker-produce broker-consume large-records latency receiver-memory broker-memory recovery cleaner
+          scenarios: sender receiver broker-produce broker-consume large-records latency trickle receiver-memory broker-memory recovery cleaner
                      state-log-compaction idempotent-produce idempotent-produce-os broker-transactions broker-transactions-os
                      sender-telemetry receiver-telemetry sender-sampled receiver-sampled sender-switch receiver-switch telemetry-off-path eos-vs-at-least-once eos-vs-confluent tls-handshake
                      end-to-end scale-partitions scale-connections scale-topics scale-log scale-footprint scale-receiver-partitions

@@ -24,6 +24,7 @@ public static class BenchmarkProgram
         new BrokerConsumeScenario(),
         new LargeRecordsScenario(),
         new LatencyScenario(),
+        new TrickleScenario(),
         new ReceiverMemoryScenario(),
         new BrokerMemoryScenario(),
         new RecoveryScenario(),

@@ -58,6 +58,33 @@ public sealed class SenderScenario(SenderComparison comparison = SenderCompariso
         var topic = Clients.Topic(Name);
         Clients.Fill(server.BootstrapServers, topic, 10, ValueSize); // creates the topic
         long spans = 0, measurements = 0;
+        var costs = new Dictionary<string, List<double>>();
+
+        // What one side costs this process per record (allocation) and per run (collections, pauses), in-process only.
+        async Task<double> WithGc(int run, string side, Func<Task<double>> measure)
+        {
+            var (bytes, gen0, gen1, paused) = (GC.GetTotalAllocatedBytes(precise: true), GC.CollectionCount(0), GC.CollectionCount(1), GC.GetTotalPauseDuration());
+            var rate = await measure();
+            if (run >= 0)
+            {
+                Keep($"{side} bytes/record", (GC.GetTotalAllocatedBytes(precise: true) - bytes) / (double)count);
+                Keep($"{side} gen0 collections", GC.CollectionCount(0) - gen0);
+                Keep($"{side} gen1 collections", GC.CollectionCount(1) - gen1);
+                Keep($"{side} GC pause ms", (GC.GetTotalPauseDuration() - paused).TotalMilliseconds);
+            }
+
+            return rate;
+        }
+
+        void Keep(string name, double value)
+        {
+            if (!costs.TryGetValue(name, out var list))
+            {
+                costs[name] = list = [];
+            }
+
+            list.Add(value);
+        }
 
         async Task<double> InProcess(TelemetryMode mode)
         {
@@ -81,7 +108,8 @@ public sealed class SenderScenario(SenderComparison comparison = SenderCompariso
         var (labelA, labelB) = Labels(comparison);
         var (a, b, ratios) = comparison switch
         {
-            SenderComparison.Raw => await context.AlternateAsync(labelA, _ => InProcess(TelemetryMode.Off), labelB, Raw, warmups),
+            SenderComparison.Raw => await context.AlternateAsync(
+                labelA, run => WithGc(run, labelA, () => InProcess(TelemetryMode.Off)), labelB, run => WithGc(run, labelB, () => Raw(run)), warmups),
             SenderComparison.TelemetryOn => await context.AlternateAsync(labelA, _ => InProcess(TelemetryMode.On), labelB, _ => InProcess(TelemetryMode.Off), warmups),
             SenderComparison.Sampled => await context.AlternateAsync(labelA, _ => InProcess(TelemetryMode.Sampled), labelB, _ => InProcess(TelemetryMode.Off), warmups),
             _ => await context.AlternateAsync(labelA, _ => Child(TelemetryMode.Off), labelB, _ => Child(TelemetryMode.SwitchedOut), warmups),
@@ -112,6 +140,16 @@ public sealed class SenderScenario(SenderComparison comparison = SenderCompariso
             SenderComparison.TelemetryOn => $"On: every span sampled and recorded, every instrument listened to (last run: {spans:N0} spans, {measurements:N0} measurements); off: no listener. Off against the raw producer: the sender scenario.",
             _ => $"Each run a fresh child process (--probe-telemetry) that warms up with {count / 10:N0} records, then sends {count:N0}; switched out = AppContext switch {KafkaDiagnostics.IsSupportedSwitchName}=false, checked in the child.",
         });
+        foreach (var (key, values) in costs.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            result.Extra[key] = Stats.Median(values);
+        }
+
+        if (costs.Count > 0)
+        {
+            result.Notes.Add("bytes/record, collections and GC pause: this process during each measured run (sender creation to last result; producer creation to last delivery); medians over runs.");
+        }
+
         return result;
     }
 

@@ -27,7 +27,7 @@ internal sealed class BatchSink<TKey, TValue, TOut> : IRecordSink<TKey, TValue>
         _observer = observer;
         _select = select;
         _onTrampoline = onTrampoline;
-        _emitter = new SerialEmitter<Emission<TKey, TValue>>(scheduler, Emit);
+        _emitter = new SerialEmitter<Emission<TKey, TValue>>(scheduler, Emit, longRunning: true);
     }
 
     /// <summary>True once the subscription ended: nothing more is emitted.</summary>

@@ -15,7 +15,7 @@ internal sealed class RecordSink<TKey, TValue, TOut> : IRecordSink<TKey, TValue>
         _observer = observer;
         _select = select;
         TracksAcknowledgements = tracksAcknowledgements;
-        _emitter = new SerialEmitter<Emission<TKey, TValue>>(scheduler, Emit);
+        _emitter = new SerialEmitter<Emission<TKey, TValue>>(scheduler, Emit, longRunning: true);
     }
 
     public bool TracksAcknowledgements { get; }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Reactive.Concurrency;
+using ReactiveKafka.Scheduling;
 
 namespace ReactiveKafka.Receiver.Internal;
 
@@ -8,13 +9,39 @@ namespace ReactiveKafka.Receiver.Internal;
 /// the producer side enqueues and never waits; a drain is scheduled when the emitter goes from idle to busy.
 /// Items posted before <see cref="Activate"/> wait (an inner sequence not yet subscribed to).
 /// </summary>
-/// <remarks>Thread-safe: any thread may post; the callback never runs concurrently with itself.</remarks>
-internal sealed class SerialEmitter<T>(IScheduler scheduler, Action<T> emit, bool active = true)
+/// <remarks>
+/// Thread-safe: any thread may post; the callback never runs concurrently with itself. With
+/// <c>longRunning</c> and a scheduler that has a long-running facility, the drain runs on a thread of its own
+/// (<see cref="DrainThread"/>) woken once per burst instead of a thread-pool work item per post.
+/// </remarks>
+internal sealed class SerialEmitter<T>
 {
     private readonly ConcurrentQueue<T> _queue = new();
+    private readonly IScheduler _scheduler;
+    private readonly Action<T> _emit;
+    private readonly DrainThread? _thread;
     private int _draining;
-    private volatile bool _active = active;
+    private volatile bool _active;
     private volatile bool _stopped;
+
+    public SerialEmitter(IScheduler scheduler, Action<T> emit, bool active = true, bool longRunning = false)
+    {
+        _scheduler = scheduler;
+        _emit = emit;
+        _active = active;
+        if (longRunning)
+        {
+            _thread = DrainThread.TryStart(scheduler, () =>
+            {
+                if (Interlocked.CompareExchange(ref _draining, 1, 0) == 0)
+                {
+                    Drain();
+                }
+
+                return !_stopped;
+            });
+        }
+    }
 
     public void Post(T item)
     {
@@ -33,15 +60,25 @@ internal sealed class SerialEmitter<T>(IScheduler scheduler, Action<T> emit, boo
     public void Stop()
     {
         _stopped = true;
+        _thread?.Stop();
     }
 
     public bool IsStopped => _stopped;
 
     private void ScheduleDrain()
     {
-        if (_active && !_stopped && Interlocked.CompareExchange(ref _draining, 1, 0) == 0)
+        if (!_active || _stopped)
         {
-            scheduler.Schedule(Drain);
+            return;
+        }
+
+        if (_thread is not null)
+        {
+            _thread.Signal();
+        }
+        else if (Interlocked.CompareExchange(ref _draining, 1, 0) == 0)
+        {
+            _scheduler.Schedule(Drain);
         }
     }
 
@@ -51,7 +88,7 @@ internal sealed class SerialEmitter<T>(IScheduler scheduler, Action<T> emit, boo
         {
             while (!_stopped && _queue.TryDequeue(out var item))
             {
-                emit(item);
+                _emit(item);
             }
 
             Volatile.Write(ref _draining, 0);

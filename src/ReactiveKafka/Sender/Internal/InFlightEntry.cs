@@ -12,4 +12,7 @@ internal abstract class InFlightEntry
 
     /// <summary>Fails the record if it has no result yet (a delivery report may race with this; the first wins).</summary>
     public abstract void FailOnClose(TimeSpan closeTimeout);
+
+    /// <summary>Whether the record is handed out and still waits for its result.</summary>
+    public abstract bool IsWaiting { get; }
 }

@@ -5,41 +5,93 @@ using ReactiveKafka.Diagnostics;
 namespace ReactiveKafka.Sender.Internal;
 
 /// <summary>
-/// One record on its way, from admission to its result: the delivery handler's target, which
-/// turns the report into a <see cref="SenderResult{TCorrelation}"/>. Completes exactly once (a delivery report, a
-/// local failure and the sender's close may race; the first wins).
+/// One record on its way, from admission to its result: the delivery handler's target, which turns the report into a
+/// <see cref="SenderResult{TCorrelation}"/>. Completes exactly once per use (a delivery report, a local failure and
+/// the sender's close may race; the first wins).
 /// </summary>
+/// <remarks>
+/// A send stream's records come from its <see cref="InFlightRecordPool{TKey, TValue, TCorrelation}"/> and are used
+/// again once their result is out: the delivery delegate is bound once per slot, so a record in flight costs no
+/// allocation of its own beyond its result (at a wide window these objects lived until acknowledgement, were promoted
+/// by every gen0 collection and dominated the sender's GC pauses). A single send's record (no pool) is used once and
+/// registered in the sender's <see cref="InFlightRegistry"/> instead.
+/// </remarks>
 internal sealed class InFlightRecord<TKey, TValue, TCorrelation> : InFlightEntry
 {
     private readonly ProducerCore<TKey, TValue> _core;
-    private readonly IResultSink<TCorrelation> _sink;
-    private readonly long _started;
-    private int _completed;
+    private readonly InFlightRecordPool<TKey, TValue, TCorrelation>? _pool;
+    private readonly Action<DeliveryReport<byte[], byte[]>> _onDelivery;
+    private IResultSink<TCorrelation>? _sink;
+    private SenderRecord<TKey, TValue, TCorrelation>? _record;
+    private long _started;
 
+    // 1 while free or completed, 0 while the current use waits for its result.
+    private int _completed = 1;
+
+    /// <summary>A record of a single send: used once.</summary>
     public InFlightRecord(ProducerCore<TKey, TValue> core, SenderRecord<TKey, TValue, TCorrelation> record, IResultSink<TCorrelation> sink)
+        : this(core, pool: null) =>
+        Start(record, sink);
+
+    /// <summary>A free slot of <paramref name="pool"/>, started by <see cref="Start"/> for each record.</summary>
+    public InFlightRecord(ProducerCore<TKey, TValue> core, InFlightRecordPool<TKey, TValue, TCorrelation>? pool)
     {
         _core = core;
-        Record = record;
-        _sink = sink;
-        _started = KafkaDiagnostics.IsSupported && KafkaMetrics.OperationDuration.Enabled ? Stopwatch.GetTimestamp() : 0;
+        _pool = pool;
+        _onDelivery = OnDelivery;
     }
 
-    public SenderRecord<TKey, TValue, TCorrelation> Record { get; }
+    /// <summary>The next free slot in the pool's free lists (pool use only).</summary>
+    internal InFlightRecord<TKey, TValue, TCorrelation>? NextFree;
+
+    public SenderRecord<TKey, TValue, TCorrelation> Record => _record!;
+
+    /// <summary>Whether this record belongs to a pool (then it is not in the sender's <see cref="InFlightRegistry"/>).</summary>
+    public bool IsPooled => _pool is not null;
 
     /// <summary>The record's producer span, when tracing is on; stopped with the result.</summary>
     public Activity? Activity { get; set; }
 
-    /// <summary>A new delegate per record: Confluent's only way to tell delivery reports apart.</summary>
-    public Action<DeliveryReport<byte[], byte[]>> CreateDeliveryHandler() => OnDelivery;
+    /// <summary>The delivery handler, bound once per slot: Confluent tells delivery reports apart by their delegate.</summary>
+    public Action<DeliveryReport<byte[], byte[]>> DeliveryHandler => _onDelivery;
 
     public bool IsCompleted => Volatile.Read(ref _completed) != 0;
 
+    /// <summary>Starts a use of this slot for <paramref name="record"/>, whose result goes to <paramref name="sink"/>.</summary>
+    public void Start(SenderRecord<TKey, TValue, TCorrelation> record, IResultSink<TCorrelation> sink)
+    {
+        _record = record;
+        _sink = sink;
+        _started = KafkaDiagnostics.IsSupported && KafkaMetrics.OperationDuration.Enabled ? Stopwatch.GetTimestamp() : 0;
+        Activity = null;
+
+        // Published last: the sender's close reads the fields above once it has won this slot's completion.
+        Volatile.Write(ref _completed, 0);
+    }
+
+    /// <summary>Fails a record that librdkafka does not hold (serializer or produce failure): the slot can be used again.</summary>
     public void Fail(Error error, Exception? inner, Partition partition) =>
         Complete(new SenderResult<TCorrelation>(
-            Record.Topic, partition, Offset.Unset, default, CreateException(error, inner, partition, Offset.Unset), Record.Correlation));
+            Record.Topic, partition, Offset.Unset, default, CreateException(error, inner, partition, Offset.Unset), Record.Correlation), reusable: true);
 
-    public override void FailOnClose(TimeSpan closeTimeout) =>
-        Fail(new Error(ErrorCode.Local_Destroy, $"The sender was disposed before the broker acknowledged the record (CloseTimeout {closeTimeout} elapsed)."), null, RequestedPartition);
+    /// <summary>
+    /// Fails the record on the sender's close. librdkafka may still hold it and report it later, so the slot is not used
+    /// again (that late report then finds it completed and is ignored).
+    /// </summary>
+    public override void FailOnClose(TimeSpan closeTimeout)
+    {
+        if (Volatile.Read(ref _completed) != 0)
+        {
+            return;
+        }
+
+        var error = new Error(ErrorCode.Local_Destroy, $"The sender was disposed before the broker acknowledged the record (CloseTimeout {closeTimeout} elapsed).");
+        Complete(() => new SenderResult<TCorrelation>(
+            Record.Topic, RequestedPartition, Offset.Unset, default, CreateException(error, null, RequestedPartition, Offset.Unset), Record.Correlation));
+    }
+
+    /// <summary>Whether the record is waiting for its result (for the close's count).</summary>
+    public override bool IsWaiting => Volatile.Read(ref _completed) == 0;
 
     /// <summary>Fails a record that never reached librdkafka because its stream stopped while the queue was full.</summary>
     public void FailNotSent() =>
@@ -50,21 +102,46 @@ internal sealed class InFlightRecord<TKey, TValue, TCorrelation> : InFlightEntry
     private void OnDelivery(DeliveryReport<byte[], byte[]> report)
     {
         // librdkafka's poll thread: build the result and hand it over, nothing else.
+        var record = _record;
+        if (record is null || Volatile.Read(ref _completed) != 0)
+        {
+            return; // failed on close before this late report
+        }
+
         var result = report.Error.IsError
             ? new SenderResult<TCorrelation>(report.Topic, report.Partition, Offset.Unset, default,
-                CreateException(report.Error, null, report.Partition, report.Offset, report.Status), Record.Correlation)
-            : new SenderResult<TCorrelation>(report.Topic, report.Partition, report.Offset, report.Timestamp, null, Record.Correlation);
-        Complete(result);
+                CreateException(report.Error, null, report.Partition, report.Offset, report.Status), record.Correlation)
+            : new SenderResult<TCorrelation>(report.Topic, report.Partition, report.Offset, report.Timestamp, null, record.Correlation);
+        Complete(result, reusable: true);
     }
 
-    private void Complete(SenderResult<TCorrelation> result)
+    private void Complete(Func<SenderResult<TCorrelation>> result)
     {
         if (Interlocked.Exchange(ref _completed, 1) != 0)
         {
             return;
         }
 
-        _core.InFlight.Remove(this);
+        Finish(result(), reusable: false);
+    }
+
+    private void Complete(SenderResult<TCorrelation> result, bool reusable)
+    {
+        if (Interlocked.Exchange(ref _completed, 1) != 0)
+        {
+            return;
+        }
+
+        Finish(result, reusable);
+    }
+
+    private void Finish(SenderResult<TCorrelation> result, bool reusable)
+    {
+        if (_pool is null)
+        {
+            _core.InFlight.Remove(this);
+        }
+
         if (KafkaDiagnostics.IsSupported && (KafkaMetrics.SentMessages.Enabled || _started != 0))
         {
             RecordMetrics(result);
@@ -75,7 +152,17 @@ internal sealed class InFlightRecord<TKey, TValue, TCorrelation> : InFlightEntry
             KafkaTracing.StopSend(activity, result.Partition, result.Offset, result.Exception);
         }
 
-        _sink.OnResult(result);
+        var sink = _sink!;
+        if (reusable && _pool is { } pool)
+        {
+            // The result carries all the caller sees: the slot holds nothing of the record any more.
+            _record = null;
+            _sink = null;
+            Activity = null;
+            pool.Return(this);
+        }
+
+        sink.OnResult(result);
     }
 
     private void RecordMetrics(SenderResult<TCorrelation> result)
@@ -102,16 +189,17 @@ internal sealed class InFlightRecord<TKey, TValue, TCorrelation> : InFlightEntry
     private ProduceException<TKey, TValue> CreateException(
         Error error, Exception? inner, Partition partition, Offset offset, PersistenceStatus status = PersistenceStatus.NotPersisted)
     {
+        var record = Record;
         var delivery = new DeliveryResult<TKey, TValue>
         {
-            TopicPartitionOffset = new TopicPartitionOffset(Record.Topic, partition, offset),
+            TopicPartitionOffset = new TopicPartitionOffset(record.Topic, partition, offset),
             Status = status,
             Message = new Message<TKey, TValue>
             {
-                Key = Record.Key,
-                Value = Record.Value,
-                Headers = Record.Headers,
-                Timestamp = Record.Timestamp is { } timestamp ? new Timestamp(timestamp) : Timestamp.Default,
+                Key = record.Key,
+                Value = record.Value,
+                Headers = record.Headers,
+                Timestamp = record.Timestamp is { } timestamp ? new Timestamp(timestamp) : Timestamp.Default,
             },
         };
         return inner is null ? new ProduceException<TKey, TValue>(error, delivery) : new ProduceException<TKey, TValue>(error, delivery, inner);

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Reactive.Concurrency;
 using System.Reactive.Disposables;
+using ReactiveKafka.Scheduling;
 
 namespace ReactiveKafka.Sender.Internal;
 
@@ -11,7 +12,7 @@ namespace ReactiveKafka.Sender.Internal;
 /// <c>OnNext</c> returns, so a slow observer slows the source instead of growing a queue.
 /// </summary>
 internal sealed class ObservableSendPipeline<TKey, TValue, TCorrelation>
-    : SendPipeline<TKey, TValue, TCorrelation>, IObserver<SenderRecord<TKey, TValue, TCorrelation>>, IDisposable
+    : SendPipeline<TKey, TValue, TCorrelation>, IObserver<SenderRecord<TKey, TValue, TCorrelation>>, IDisposable, IDeferredWake
 {
     /// <summary>
     /// Results handled between two settlements: large enough that the counters shared with the sending thread are
@@ -19,12 +20,22 @@ internal sealed class ObservableSendPipeline<TKey, TValue, TCorrelation>
     /// </summary>
     private const int SettleBatch = 64;
 
+    /// <summary>
+    /// Results a stream emits through scheduled work items before its drain moves to a long-running thread of the
+    /// scheduler: a short stream (one record, a small batch) never makes a thread; a lasting one stops paying a
+    /// thread-pool wake per poll.
+    /// </summary>
+    private const int LongRunningAfter = 1024;
+
     private readonly IObserver<SenderResult<TCorrelation>> _observer;
     private readonly IScheduler _scheduler;
     private readonly ConcurrentQueue<SenderResult<TCorrelation>> _results = new();
     private readonly SingleAssignmentDisposable _source = new();
     private readonly ManualResetEventSlim _handedOff = new();
     private int _wip;
+    private long _emitted;
+    private bool _triedLongRunning;
+    private volatile DrainThread? _drainThread;
 
     public ObservableSendPipeline(ProducerCore<TKey, TValue> core, IObserver<SenderResult<TCorrelation>> observer)
         : base(core)
@@ -74,10 +85,22 @@ internal sealed class ObservableSendPipeline<TKey, TValue, TCorrelation>
     /// <summary>The subscriber leaves: no more records are taken, no more results are emitted.</summary>
     public void Dispose() => Unsubscribe();
 
+    /// <inheritdoc/>
+    public bool WakeDeferred { get; set; }
+
+    /// <inheritdoc/>
+    public void Wake() => Schedule();
+
     protected override void Deliver(SenderResult<TCorrelation> result)
     {
         _results.Enqueue(result);
-        Schedule();
+
+        // On the poll thread the drain is scheduled once, after the poll's last report: a drain scheduled at the first
+        // report of a burst often finished before the next report came, and each report woke a thread-pool worker.
+        if (!Core.DeferWake(this))
+        {
+            Schedule();
+        }
     }
 
     protected override void SignalTerminal() => Schedule();
@@ -108,6 +131,12 @@ internal sealed class ObservableSendPipeline<TKey, TValue, TCorrelation>
 
     private void Schedule()
     {
+        if (_drainThread is { } thread)
+        {
+            thread.Signal();
+            return;
+        }
+
         if (Interlocked.Increment(ref _wip) == 1)
         {
             _scheduler.Schedule(this, static (_, self) =>
@@ -116,6 +145,16 @@ internal sealed class ObservableSendPipeline<TKey, TValue, TCorrelation>
                 return Disposable.Empty;
             });
         }
+    }
+
+    private bool DrainOnThread()
+    {
+        if (Interlocked.Increment(ref _wip) == 1)
+        {
+            Drain();
+        }
+
+        return !IsTerminated;
     }
 
     private void Drain()
@@ -131,6 +170,8 @@ internal sealed class ObservableSendPipeline<TKey, TValue, TCorrelation>
                     _observer.OnNext(result);
                 }
 
+                _emitted++;
+
                 if (++handled == SettleBatch)
                 {
                     Settle(handled);
@@ -142,6 +183,7 @@ internal sealed class ObservableSendPipeline<TKey, TValue, TCorrelation>
 
             if (TryTerminate(out var error))
             {
+                _drainThread?.Stop();
                 if (!IsUnsubscribed)
                 {
                     if (error is null)
@@ -155,6 +197,14 @@ internal sealed class ObservableSendPipeline<TKey, TValue, TCorrelation>
                 }
 
                 return;
+            }
+
+            if (!_triedLongRunning && _emitted >= LongRunningAfter)
+            {
+                // Still the only drainer (the work-in-progress count is held): from now on posters signal the thread,
+                // whose drain takes the same count, so the two never emit at once.
+                _triedLongRunning = true;
+                _drainThread = DrainThread.TryStart(_scheduler, DrainOnThread);
             }
 
             missed = Interlocked.Add(ref _wip, -missed);

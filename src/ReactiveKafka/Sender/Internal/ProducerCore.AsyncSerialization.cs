@@ -10,21 +10,21 @@ internal sealed partial class ProducerCore<TKey, TValue>
     /// With synchronous serializers only, it is <see cref="Prepare"/> and completes at once.
     /// </summary>
     public ValueTask<(InFlightRecord<TKey, TValue, TCorrelation> Entry, SerializedMessage Message)> PrepareAsync<TCorrelation>(
-        SenderRecord<TKey, TValue, TCorrelation> record, IResultSink<TCorrelation> sink)
+        SenderRecord<TKey, TValue, TCorrelation> record, IResultSink<TCorrelation> sink, InFlightRecordPool<TKey, TValue, TCorrelation>? pool = null)
     {
         if (!Options.HasAsyncSerializer)
         {
-            var entry = Prepare(record, sink, out var message);
+            var entry = Prepare(record, sink, pool, out var message);
             return new((entry, message));
         }
 
-        return PrepareAwaitingAsync(record, sink);
+        return PrepareAwaitingAsync(record, sink, pool);
     }
 
     private async ValueTask<(InFlightRecord<TKey, TValue, TCorrelation> Entry, SerializedMessage Message)> PrepareAwaitingAsync<TCorrelation>(
-        SenderRecord<TKey, TValue, TCorrelation> record, IResultSink<TCorrelation> sink)
+        SenderRecord<TKey, TValue, TCorrelation> record, IResultSink<TCorrelation> sink, InFlightRecordPool<TKey, TValue, TCorrelation>? pool)
     {
-        var entry = new InFlightRecord<TKey, TValue, TCorrelation>(this, record, sink);
+        var entry = pool?.Rent(record, sink) ?? new InFlightRecord<TKey, TValue, TCorrelation>(this, record, sink);
         var headers = record.Headers ?? new Headers();
         byte[] key;
         byte[] value;

@@ -17,6 +17,12 @@ namespace ReactiveKafka.Sender.Internal;
 internal sealed partial class ProducerCore<TKey, TValue> : IDisposable, IObservedClient
 {
     private const string DeliveryReportFields = "dotnet.producer.delivery.report.fields";
+    private const string BackgroundPoll = "dotnet.producer.enable.background.poll";
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>On the sender's own poll thread: the streams whose results of the current poll wait for one wake.</summary>
+    [ThreadStatic]
+    private static List<IDeferredWake>? t_deferredWakes;
 
     [ThreadStatic]
     private static Message<byte[], byte[]>? t_message;
@@ -31,6 +37,8 @@ internal sealed partial class ProducerCore<TKey, TValue> : IDisposable, IObserve
     private readonly Lock _lock = new();
     private readonly HashSet<ISendStream> _streams = [];
     private readonly TransactionThread? _transactionThread;
+    private readonly Thread? _pollThread;
+    private volatile bool _stopPolling;
     private IProducer<TKey, TValue>? _typedProducer;
     private int _disposed;
     private volatile bool _producerClosed;
@@ -49,6 +57,11 @@ internal sealed partial class ProducerCore<TKey, TValue> : IDisposable, IObserve
         // Results need the offset, the timestamp and the persistence status, never the key and value bytes back:
         // not marshaling them saves two copies per record on the poll thread.
         properties.TryAdd(DeliveryReportFields, "timestamp,status");
+
+        // The sender polls on its own thread rather than Confluent's, so that it knows where one poll's delivery reports
+        // end: a stream then wakes its emitter once per poll instead of once per report (at a trickle, each wake of a
+        // thread-pool worker for a few results cost more CPU than the results themselves). Unless the caller chose.
+        var ownPoll = properties.TryAdd(BackgroundPoll, "false");
         if (options.TransactionalId is { } transactionalId)
         {
             properties["transactional.id"] = transactionalId;
@@ -66,6 +79,16 @@ internal sealed partial class ProducerCore<TKey, TValue> : IDisposable, IObserve
         {
             // librdkafka rejected a property ("No such configuration property: ...", "Invalid value for ...").
             throw new ArgumentException($"SenderOptions.ProducerProperties: {error.Message}", nameof(options.ProducerProperties), error);
+        }
+
+        if (ownPoll)
+        {
+            _pollThread = new Thread(static state => ((ProducerCore<TKey, TValue>)state!).PollLoop())
+            {
+                IsBackground = true,
+                Name = "ReactiveKafka sender poll",
+            };
+            _pollThread.Start(this);
         }
 
         if (options.TransactionalId is { } id)
@@ -158,14 +181,66 @@ internal sealed partial class ProducerCore<TKey, TValue> : IDisposable, IObserve
     public void Settled(int count = 1) => Interlocked.Add(ref _inFlight, -count);
 
     /// <summary>
+    /// Called with a result just queued: on the sender's poll thread, defers <paramref name="stream"/>'s wake to the end
+    /// of the current poll (once, however many of its results that poll reports) and returns true; elsewhere (a local
+    /// failure, the close's flush, a transaction call serving reports) returns false: wake now.
+    /// </summary>
+    public bool DeferWake(IDeferredWake stream)
+    {
+        var deferred = t_deferredWakes;
+        if (deferred is null)
+        {
+            return false;
+        }
+
+        if (!stream.WakeDeferred)
+        {
+            stream.WakeDeferred = true;
+            deferred.Add(stream);
+        }
+
+        return true;
+    }
+
+    private void PollLoop()
+    {
+        var deferred = t_deferredWakes = [];
+        while (!_stopPolling)
+        {
+            try
+            {
+                _producer.Poll(PollInterval);
+            }
+            catch (ObjectDisposedException)
+            {
+                break;
+            }
+            catch (KafkaException error)
+            {
+                ClientLog.ForwardError(_clientLogger, _producer.Name, error.Error);
+            }
+            finally
+            {
+                foreach (var stream in deferred)
+                {
+                    stream.WakeDeferred = false;
+                    stream.Wake();
+                }
+
+                deferred.Clear();
+            }
+        }
+    }
+
+    /// <summary>
     /// Creates the in-flight record and serializes it; a serializer failure completes it at once with a
     /// <see cref="ErrorCode.Local_KeySerialization"/> / <see cref="ErrorCode.Local_ValueSerialization"/> failure.
     /// </summary>
     public InFlightRecord<TKey, TValue, TCorrelation> Prepare<TCorrelation>(
-        SenderRecord<TKey, TValue, TCorrelation> record, IResultSink<TCorrelation> sink, out SerializedMessage message)
+        SenderRecord<TKey, TValue, TCorrelation> record, IResultSink<TCorrelation> sink, InFlightRecordPool<TKey, TValue, TCorrelation>? pool, out SerializedMessage message)
     {
         message = default;
-        var entry = new InFlightRecord<TKey, TValue, TCorrelation>(this, record, sink);
+        var entry = pool?.Rent(record, sink) ?? new InFlightRecord<TKey, TValue, TCorrelation>(this, record, sink);
         var partition = RequestedPartition(record.Partition);
         var headers = record.Headers ?? (SerializersMayAddHeaders ? new Headers() : null);
         if (KafkaTracing.IsListening)
@@ -211,8 +286,9 @@ internal sealed partial class ProducerCore<TKey, TValue> : IDisposable, IObserve
         }
 
         var record = entry.Record;
-        if (!entry.Registered)
+        if (!entry.IsPooled && !entry.Registered)
         {
+            // A stream's records are found through its pool at close; a single send's through the registry.
             InFlight.Add(entry);
         }
 
@@ -232,7 +308,7 @@ internal sealed partial class ProducerCore<TKey, TValue> : IDisposable, IObserve
         message.Timestamp = record.Timestamp is { } timestamp ? new Timestamp(timestamp) : Timestamp.Default;
         try
         {
-            _producer.Produce(TopicPartitionFor(record.Topic, record.Partition), message, entry.CreateDeliveryHandler());
+            _producer.Produce(TopicPartitionFor(record.Topic, record.Partition), message, entry.DeliveryHandler);
             return true;
         }
         catch (KafkaException error) when (error.Error.Code == ErrorCode.Local_QueueFull)
@@ -330,23 +406,40 @@ internal sealed partial class ProducerCore<TKey, TValue> : IDisposable, IObserve
 
         // Queued transaction calls run (or fail) before the producer goes; an open transaction is aborted by its close.
         _transactionThread?.Dispose();
+        _stopPolling = true;
+        if (_pollThread is not null && _pollThread != Thread.CurrentThread)
+        {
+            _pollThread.Join();
+        }
+
         _producerClosed = true;
-        if (InFlight.Count is > 0 and var left)
+        var left = InFlight.Count;
+        foreach (var stream in streams)
+        {
+            left += stream.Waiting();
+        }
+
+        if (left > 0)
         {
             SenderLog.ClosedWithInFlight(_logger, _producer.Name, left, Options.CloseTimeout);
         }
 
-        FailInFlight();
+        FailInFlight(streams);
         _typedProducer?.Dispose();
         _producer.Dispose();
-        FailInFlight();
+        FailInFlight(streams);
     }
 
-    private void FailInFlight()
+    private void FailInFlight(ISendStream[] streams)
     {
         foreach (var entry in InFlight.Snapshot())
         {
             entry.FailOnClose(Options.CloseTimeout);
+        }
+
+        foreach (var stream in streams)
+        {
+            stream.FailInFlight(Options.CloseTimeout);
         }
     }
 

@@ -24,6 +24,7 @@ internal abstract class SendPipeline<TKey, TValue, TCorrelation> : IResultSink<T
     private const long Closed = 1L << 62;
 
     private readonly InFlightGate _gate;
+    private readonly InFlightRecordPool<TKey, TValue, TCorrelation> _pool;
     private readonly bool _stopOnError;
     private readonly CancellationTokenSource _stop = new();
     private long _state = 1;
@@ -37,6 +38,7 @@ internal abstract class SendPipeline<TKey, TValue, TCorrelation> : IResultSink<T
     {
         Core = core;
         _gate = new InFlightGate(core.Options.MaxInFlight);
+        _pool = new InFlightRecordPool<TKey, TValue, TCorrelation>(core);
         _stopOnError = core.Options.StopOnError;
     }
 
@@ -49,6 +51,9 @@ internal abstract class SendPipeline<TKey, TValue, TCorrelation> : IResultSink<T
     protected bool IsTaking => !_failureSeen && (Volatile.Read(ref _state) & Closed) == 0;
 
     protected bool IsUnsubscribed => _unsubscribed;
+
+    /// <summary>Whether the stream has ended (<see cref="TryTerminate"/> returned true once).</summary>
+    protected bool IsTerminated => Volatile.Read(ref _terminated) != 0;
 
     /// <summary>Called on the poll thread, the sending thread or the closing thread: queue the result, never block.</summary>
     public void OnResult(SenderResult<TCorrelation> result)
@@ -66,6 +71,10 @@ internal abstract class SendPipeline<TKey, TValue, TCorrelation> : IResultSink<T
         Interlocked.CompareExchange(ref _terminalError, reason, null);
         Stop();
     }
+
+    public int Waiting() => _pool.Waiting();
+
+    public void FailInFlight(TimeSpan closeTimeout) => _pool.FailOnClose(closeTimeout);
 
     /// <summary>Waits for a permit by blocking the calling (source) thread, then sends the record.</summary>
     protected void SendBlocking(SenderRecord<TKey, TValue, TCorrelation> record)
@@ -93,7 +102,7 @@ internal abstract class SendPipeline<TKey, TValue, TCorrelation> : IResultSink<T
             return;
         }
 
-        var entry = Core.Prepare(record, this, out var message);
+        var entry = Core.Prepare(record, this, _pool, out var message);
 
         while (!Core.TryProduce(entry, message))
         {
@@ -131,7 +140,7 @@ internal abstract class SendPipeline<TKey, TValue, TCorrelation> : IResultSink<T
 
         // Asynchronous serializers are awaited here (the synchronous path completes at once); order is kept because
         // the pump takes the next record only after this one is handed to the producer.
-        var (entry, message) = await Core.PrepareAsync(record, this).ConfigureAwait(false);
+        var (entry, message) = await Core.PrepareAsync(record, this, _pool).ConfigureAwait(false);
         while (!Core.TryProduce(entry, message))
         {
             try
