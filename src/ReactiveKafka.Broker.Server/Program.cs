@@ -56,7 +56,16 @@ try
 }
 catch (ArgumentException ex)
 {
-    logger.LogCritical("Invalid option: {Message}", ex.Message);
+    // The broker names its BrokerOptions property; a command-line user also needs the flag that sets it.
+    if (OptionFlags.For(ex.ParamName) is { } flags)
+    {
+        logger.LogCritical("Invalid option ({Flags}): {Message}", flags, ex.Message);
+    }
+    else
+    {
+        logger.LogCritical("Invalid option: {Message}", ex.Message);
+    }
+
     return 2;
 }
 catch (BrokerStartException ex)

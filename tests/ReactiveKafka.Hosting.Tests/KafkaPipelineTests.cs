@@ -175,6 +175,74 @@ public sealed class KafkaPipelineTests(BrokerFixture broker) : IClassFixture<Bro
     }
 
     [Fact]
+    public async Task Health_ProcessingSlowerThanProduction_DegradedByGrowingLagThenHealthyOnceCaughtUp()
+    {
+        var topic = await broker.CreateTopicAsync();
+        var slow = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var processed = 0;
+
+        // Each record waits for a tick of a 20-per-second clock while "slow" holds: a handler doing 20 records a second
+        // against a producer doing about 100. Once released, it keeps up. Backpressure alone must not be the reason.
+        using var ticks = new PeriodicTimer(TimeSpan.FromMilliseconds(50));
+        using var host = Host(topic, HostingKit.NewGroup(), async (_, ct) =>
+        {
+            if (!slow.Task.IsCompleted)
+            {
+                await Task.WhenAny(slow.Task, ticks.WaitForNextTickAsync(ct).AsTask());
+            }
+
+            Interlocked.Increment(ref processed);
+        }, o =>
+        {
+            o.LagGrowthWindow = TimeSpan.FromSeconds(3);
+            o.DegradedAfterBackpressure = TimeSpan.FromHours(1);
+        }, ("BufferSize", "20"));
+
+        await host.StartAsync(TestContext.Current.CancellationToken);
+        var health = host.Services.GetRequiredService<HealthCheckService>();
+        HealthReport Check() => health.CheckHealthAsync(TestContext.Current.CancellationToken).GetAwaiter().GetResult();
+
+        using var producing = new CancellationTokenSource();
+        var produced = 0;
+        var producer = Task.Run(async () =>
+        {
+            using var kafka = new Confluent.Kafka.ProducerBuilder<string, string>(new Confluent.Kafka.ProducerConfig { BootstrapServers = broker.BootstrapServers, LingerMs = 0 }).Build();
+            using var pace = new PeriodicTimer(TimeSpan.FromMilliseconds(50));
+            try
+            {
+                while (await pace.WaitForNextTickAsync(producing.Token))
+                {
+                    for (var i = 0; i < 5; i++, produced++)
+                    {
+                        kafka.Produce(topic, new Confluent.Kafka.Message<string, string> { Key = "k", Value = produced.ToString(CultureInfo.InvariantCulture) });
+                    }
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+
+            kafka.Flush(TimeSpan.FromSeconds(30));
+        }, TestContext.Current.CancellationToken);
+
+        HealthReport? report = null;
+        await HostingKit.WaitUntilAsync(() => (report = Check()).Status == HealthStatus.Degraded, "degraded while the lag grows", TimeSpan.FromSeconds(60));
+        var entry = report!.Entries["kafka-pipeline-orders"];
+        Assert.Contains("kept growing", entry.Description, StringComparison.Ordinal);
+        Assert.True((long)entry.Data["lag"] > 0, $"lag {entry.Data["lag"]}");
+
+        await producing.CancelAsync();
+        await producer;
+        slow.TrySetResult();
+        await HostingKit.WaitUntilAsync(() => Volatile.Read(ref processed) >= produced, $"all {produced} records processed", TimeSpan.FromSeconds(60));
+        await HostingKit.WaitUntilAsync(
+            () => (report = Check()).Status == HealthStatus.Healthy && (long)report.Entries["kafka-pipeline-orders"].Data["lag"] == 0,
+            "healthy with no lag once caught up", TimeSpan.FromSeconds(30));
+        Assert.Contains("is running", report!.Entries["kafka-pipeline-orders"].Description, StringComparison.Ordinal);
+        await host.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
     public async Task Stop_HandlerOutlastsShutdownTimeout_AbortedRecordLeftUncommitted()
     {
         var topic = await broker.CreateTopicAsync();

@@ -96,7 +96,8 @@ internal abstract record OffsetLogRecord(string GroupId)
         }
     }
 
-    private void WritePayload(BinaryWriter writer)
+    /// <summary>Writes this record's payload to <paramref name="writer"/> (UTF-8 strings).</summary>
+    public void WritePayload(BinaryWriter writer)
     {
         switch (this)
         {

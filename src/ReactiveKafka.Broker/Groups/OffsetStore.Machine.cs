@@ -31,7 +31,7 @@ internal sealed partial class OffsetStore : IStateLogMachine<OffsetLogRecord>
     }
 
     /// <inheritdoc />
-    byte[] IStateLogMachine<OffsetLogRecord>.Encode(OffsetLogRecord record) => record.ToPayload();
+    void IStateLogMachine<OffsetLogRecord>.Encode(OffsetLogRecord record, BinaryWriter writer) => record.WritePayload(writer);
 
     /// <inheritdoc />
     OffsetLogRecord IStateLogMachine<OffsetLogRecord>.Decode(byte[] payload) => OffsetLogRecord.FromPayload(payload);

@@ -324,11 +324,12 @@ internal sealed class ClientConnection
     private async Task<SslStream?> HandshakeAsync(NetworkStream network, ServerTls tls)
     {
         var ssl = new SslStream(network, leaveInnerStreamOpen: true);
+        var rejection = new System.Runtime.CompilerServices.StrongBox<string?>();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_closed.Token);
         timeout.CancelAfter(tls.HandshakeTimeout);
         try
         {
-            await ssl.AuthenticateAsServerAsync(tls.ServerOptions(), timeout.Token).ConfigureAwait(false);
+            await ssl.AuthenticateAsServerAsync(tls.ServerOptions(rejection), timeout.Token).ConfigureAwait(false);
             if (ssl.RemoteCertificate is { } client)
             {
                 using var certificate = X509CertificateLoader.LoadCertificate(client.GetRawCertData());
@@ -342,7 +343,7 @@ internal sealed class ClientConnection
         catch (Exception ex) when (ex is IOException or System.Security.Authentication.AuthenticationException or OperationCanceledException or SocketException or ObjectDisposedException)
         {
             _logger.LogWarning("Closing connection {Id} from {Host} (listener {Listener}): the TLS handshake failed: {Reason}",
-                _id, _clientHost, _session.Listener.Name, timeout.IsCancellationRequested && !_closed.IsCancellationRequested ? "it did not complete in time" : ex.Message);
+                _id, _clientHost, _session.Listener.Name, timeout.IsCancellationRequested && !_closed.IsCancellationRequested ? "it did not complete in time" : rejection.Value ?? ex.Message);
             await ssl.DisposeAsync().ConfigureAwait(false);
             return null;
         }

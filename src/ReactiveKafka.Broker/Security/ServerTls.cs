@@ -1,4 +1,5 @@
 using System.Net.Security;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
@@ -64,22 +65,32 @@ internal sealed class ServerTls
         return new ServerTls(options, certificate, trusted);
     }
 
-    /// <summary>The options of one server handshake.</summary>
-    public SslServerAuthenticationOptions ServerOptions() => new()
+    /// <summary>
+    /// The options of one server handshake; a refused client certificate leaves its reason in
+    /// <paramref name="rejection"/> (SslStream itself only says the validation callback refused it).
+    /// </summary>
+    public SslServerAuthenticationOptions ServerOptions(StrongBox<string?> rejection) => new()
     {
         ServerCertificateContext = SslStreamCertificateContext.Create(_certificate, additionalCertificates: null, offline: true),
         EnabledSslProtocols = _options.Protocols,
         ClientCertificateRequired = _options.ClientAuthentication != BrokerClientAuthentication.None,
         CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
-        RemoteCertificateValidationCallback = ValidateClient,
+        RemoteCertificateValidationCallback = (_, certificate, chain, _) =>
+        {
+            rejection.Value = ValidateClient(certificate, chain);
+            return rejection.Value is null;
+        },
     };
 
     // The client's certificate must chain to one of the trusted CAs (not the machine's roots: Kafka's truststore).
-    private bool ValidateClient(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
+    // Returns why it is refused, or null.
+    private string? ValidateClient(X509Certificate? certificate, X509Chain? chain)
     {
         if (certificate is null)
         {
-            return _options.ClientAuthentication != BrokerClientAuthentication.Required;
+            return _options.ClientAuthentication == BrokerClientAuthentication.Required
+                ? "the client sent no certificate, and client authentication is required (Kafka: empty client certificate chain)"
+                : null;
         }
 
         using var custom = new X509Chain();
@@ -94,7 +105,11 @@ internal sealed class ServerTls
             }
         }
 
-        return custom.Build(certificate as X509Certificate2 ?? new X509Certificate2(certificate));
+        using var loaded = certificate is X509Certificate2 ? null : X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+        var client = certificate as X509Certificate2 ?? loaded!;
+        return custom.Build(client)
+            ? null
+            : $"the client certificate '{client.Subject}' does not chain to a trusted CA: {string.Join("; ", custom.ChainStatus.Select(s => s.StatusInformation.Trim()).Where(s => s.Length > 0).Distinct())}";
     }
 
     private static X509Certificate2 LoadCertificate(BrokerTlsOptions options)

@@ -43,8 +43,7 @@ internal sealed partial class TopicStore
                 return TopicResult.Failed(ErrorCode.TopicAlreadyExists, $"Topic '{name}' already exists.");
             }
 
-            var collision = TopicNames.CollisionForm(name);
-            if (_topics.Keys.FirstOrDefault(t => TopicNames.CollisionForm(t) == collision) is { } existing)
+            if (CollidingTopic(name) is { } existing)
             {
                 return TopicResult.Failed(ErrorCode.InvalidTopicException, $"Topic '{name}' collides with existing topic: {existing}");
             }
@@ -76,7 +75,7 @@ internal sealed partial class TopicStore
                 return TopicResult.Failed(ErrorCode.KafkaStorageError, $"Creating topic '{name}' failed: {e.Message}");
             }
 
-            _topics[name] = new TopicState(info, [.. logs]);
+            Publish(new TopicState(info, [.. logs]));
             _logger.LogInformation("Created topic {Topic} ({Id}) with {Partitions} partitions", name, info.TopicId, partitions);
             return new TopicResult(ErrorCode.None, null, info);
         }
@@ -92,7 +91,7 @@ internal sealed partial class TopicStore
         lock (_adminLock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            if (!_topics.TryRemove(name, out state))
+            if (!Unpublish(name, out state))
             {
                 return TopicResult.Failed(ErrorCode.UnknownTopicOrPartition, $"Topic '{name}' does not exist.");
             }
@@ -149,7 +148,7 @@ internal sealed partial class TopicStore
             }
 
             WriteMetadata(info);
-            _topics[name] = new TopicState(info, [.. logs]);
+            Publish(new TopicState(info, [.. logs]));
             return new TopicResult(ErrorCode.None, null, info);
         }
     }
@@ -189,7 +188,7 @@ internal sealed partial class TopicStore
                 log.UpdateConfig(config);
             }
 
-            _topics[name] = state with { Info = info };
+            Publish(state with { Info = info });
             return new TopicResult(ErrorCode.None, null, info);
         }
     }

@@ -100,16 +100,8 @@ internal sealed partial class TopicStore : IAsyncDisposable
     /// <summary>The log cleaner, or null when the store was opened without one.</summary>
     internal Cleaning.LogCleaner? Cleaner => _cleaner;
 
-    /// <summary>All topics, in name order.</summary>
-    public IReadOnlyList<TopicInfo> ListTopics() =>
-        [.. _topics.Values.Select(t => t.Info).OrderBy(t => t.Name, StringComparer.Ordinal)];
-
     /// <summary>A topic by name, or null.</summary>
     public TopicInfo? GetTopic(string name) => _topics.TryGetValue(name, out var t) ? t.Info : null;
-
-    /// <summary>A topic by id, or null.</summary>
-    public TopicInfo? GetTopic(Guid topicId) =>
-        _topics.Values.FirstOrDefault(t => t.Info.TopicId == topicId)?.Info;
 
     /// <summary>A partition's log, or null when the topic or partition does not exist.</summary>
     public PartitionLog? GetPartition(string topic, int partition) =>
@@ -171,6 +163,9 @@ internal sealed partial class TopicStore : IAsyncDisposable
             _cleaner?.Dispose();
             topics = [.. _topics.Values];
             _topics.Clear();
+            _collisionForms.Clear();
+            _namesById.Clear();
+            Interlocked.Increment(ref _changes);
         }
 
         foreach (var log in topics.SelectMany(t => t.Partitions))
@@ -219,7 +214,7 @@ internal sealed partial class TopicStore : IAsyncDisposable
             }
 
             var info = new TopicInfo(content.Name, content.TopicId, content.PartitionCount, content.Configs, config);
-            _topics[content.Name] = new TopicState(info, partitions);
+            Publish(new TopicState(info, partitions));
         }
 
         foreach (var directory in Directory.EnumerateDirectories(DataDirectory))

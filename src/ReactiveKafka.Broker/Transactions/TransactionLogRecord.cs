@@ -92,7 +92,8 @@ internal abstract record TransactionLogRecord(string TransactionalId)
             partitions.ToImmutable(), groups.ToImmutable(), reader.ReadInt64(), reader.ReadInt64());
     }
 
-    private void WritePayload(BinaryWriter writer)
+    /// <summary>Writes this record's payload to <paramref name="writer"/> (UTF-8 strings).</summary>
+    public void WritePayload(BinaryWriter writer)
     {
         switch (this)
         {

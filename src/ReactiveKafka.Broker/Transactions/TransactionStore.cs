@@ -95,7 +95,7 @@ internal sealed class TransactionStore : IAsyncDisposable, IStateLogMachine<Tran
     public ValueTask DisposeAsync() => _log.DisposeAsync();
 
     /// <inheritdoc />
-    byte[] IStateLogMachine<TransactionLogRecord>.Encode(TransactionLogRecord record) => record.ToPayload();
+    void IStateLogMachine<TransactionLogRecord>.Encode(TransactionLogRecord record, BinaryWriter writer) => record.WritePayload(writer);
 
     /// <inheritdoc />
     TransactionLogRecord IStateLogMachine<TransactionLogRecord>.Decode(byte[] payload) => TransactionLogRecord.FromPayload(payload);

@@ -13,6 +13,8 @@ public static class BenchmarkProgram
         new ReceiverScenario(),
         new SenderScenario(SenderComparison.TelemetryOn),
         new ReceiverScenario(ReceiverComparison.TelemetryOn),
+        new SenderScenario(SenderComparison.Sampled),
+        new ReceiverScenario(ReceiverComparison.Sampled),
         new SenderScenario(SenderComparison.SwitchedOut),
         new ReceiverScenario(ReceiverComparison.SwitchedOut),
         new TelemetryOffPathScenario(),

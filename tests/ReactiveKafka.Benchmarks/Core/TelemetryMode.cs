@@ -12,6 +12,9 @@ public enum TelemetryMode
     /// <summary>Every span sampled and recorded, every instrument listened to (<see cref="TelemetryOn"/>).</summary>
     On,
 
+    /// <summary>Every instrument listened to, 1 % of the traces sampled by trace id (the others: no span at all).</summary>
+    Sampled,
+
     /// <summary>
     /// Compiled out: the <see cref="KafkaDiagnostics.IsSupportedSwitchName"/> feature switch set to false, so every
     /// instrumentation branch is a JIT-time constant. Only possible in a fresh process (the switch is read once).

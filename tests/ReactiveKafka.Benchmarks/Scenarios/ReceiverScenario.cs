@@ -14,6 +14,9 @@ public enum ReceiverComparison
     /// <summary><c>receiver-telemetry</c>: tracing and metrics on vs off (nobody listening).</summary>
     TelemetryOn,
 
+    /// <summary><c>receiver-sampled</c>: metrics on and 1 % of the traces sampled vs off: sampling as the answer to the cost of tracing.</summary>
+    Sampled,
+
     /// <summary><c>receiver-switch</c>: off (nobody listening) vs compiled out by the feature switch.</summary>
     SwitchedOut,
 }
@@ -27,6 +30,7 @@ public enum ReceiverComparison
 public sealed class ReceiverScenario(ReceiverComparison comparison = ReceiverComparison.Raw) : IScenario
 {
     private const int ValueSize = 100;
+    private const double SampledRatio = 0.01;
     private const int Partitions = 4;
     private const string ProbeKind = "receiver";
     private static readonly TimeSpan CommitInterval = TimeSpan.FromSeconds(1);
@@ -35,12 +39,14 @@ public sealed class ReceiverScenario(ReceiverComparison comparison = ReceiverCom
     {
         ReceiverComparison.Raw => "receiver",
         ReceiverComparison.TelemetryOn => "receiver-telemetry",
+        ReceiverComparison.Sampled => "receiver-sampled",
         _ => "receiver-switch",
     };
 
     public string Description => comparison switch
     {
         ReceiverComparison.Raw => "KafkaReceiver.Receive + Acknowledge vs raw Consume + StoreOffset + auto commit",
+        ReceiverComparison.Sampled => "KafkaReceiver.Receive + Acknowledge with metrics on and 1 % of the traces sampled vs off",
         ReceiverComparison.TelemetryOn => "KafkaReceiver.Receive + Acknowledge with tracing + metrics on vs off",
         _ => "KafkaReceiver.Receive + Acknowledge with telemetry off (no listener) vs compiled out (feature switch), child processes",
     };
@@ -65,7 +71,7 @@ public sealed class ReceiverScenario(ReceiverComparison comparison = ReceiverCom
 
         async Task<double> InProcess(TelemetryMode mode)
         {
-            using var on = mode == TelemetryMode.On ? new TelemetryOn() : null;
+            using var on = mode switch { TelemetryMode.On => new TelemetryOn(), TelemetryMode.Sampled => new TelemetryOn(SampledRatio), _ => null };
             var rate = await ReceiveAsync(server.BootstrapServers, topic, count);
             (spans, measurements) = on is null ? (spans, measurements) : (on.Spans, on.Measurements);
             return rate;
@@ -116,12 +122,14 @@ public sealed class ReceiverScenario(ReceiverComparison comparison = ReceiverCom
         {
             ReceiverComparison.Raw => ("KafkaReceiver", "raw Consume"),
             ReceiverComparison.TelemetryOn => ("telemetry on", "telemetry off"),
+            ReceiverComparison.Sampled => ("1 % sampled", "telemetry off"),
             _ => ("telemetry off", "switched out"),
         };
         var (a, b, ratios) = comparison switch
         {
             ReceiverComparison.Raw => await context.AlternateAsync(labelA, _ => InProcess(TelemetryMode.Off), labelB, Raw, warmups),
             ReceiverComparison.TelemetryOn => await context.AlternateAsync(labelA, _ => InProcess(TelemetryMode.On), labelB, _ => InProcess(TelemetryMode.Off), warmups),
+            ReceiverComparison.Sampled => await context.AlternateAsync(labelA, _ => InProcess(TelemetryMode.Sampled), labelB, _ => InProcess(TelemetryMode.Off), warmups),
             _ => await context.AlternateAsync(labelA, _ => Child(TelemetryMode.Off), labelB, _ => Child(TelemetryMode.SwitchedOut), warmups),
         };
         var ratio = Stats.Median(ratios);
@@ -136,15 +144,17 @@ public sealed class ReceiverScenario(ReceiverComparison comparison = ReceiverCom
             {
                 ReceiverComparison.Raw => "ratio ≥ 0.95",
                 ReceiverComparison.TelemetryOn => "reported (on/off ratio: the cost of tracing + metrics)",
+                ReceiverComparison.Sampled => "reported (sampled/off ratio: the cost with 1 % of the traces recorded)",
                 _ => "median ratio ≥ 0.97 (off within noise of compiled out)",
             },
             Checked = $"median ratio {Report.F(ratio)}",
-            Met = context.Smoke || comparison == ReceiverComparison.TelemetryOn ? null
+            Met = context.Smoke || comparison is ReceiverComparison.TelemetryOn or ReceiverComparison.Sampled ? null
                 : ratio >= (comparison == ReceiverComparison.Raw ? 0.95 : 0.97),
         };
         result.Notes.Add(comparison switch
         {
             ReceiverComparison.Raw => "Rate from the first record to the last (group join excluded); a fresh group per run, subscribe (group-managed).",
+            ReceiverComparison.Sampled => $"Sampled: every instrument listened to, spans of {SampledRatio:P0} of the traces (by trace id, as TraceIdRatioBasedSampler) recorded, propagation-only spans for the rest (what OpenTelemetry makes of a dropped one) (last run: {spans:N0} spans, {measurements:N0} measurements); off: no listener.",
             ReceiverComparison.TelemetryOn => $"On: every span sampled and recorded, every instrument listened to (last run: {spans:N0} spans, {measurements:N0} measurements); off: no listener. Off against the raw consumer: the receiver scenario.",
             _ => $"Each run a fresh child process (--probe-telemetry) that warms up on the first tenth, then reads all {count:N0} with a new group; switched out = AppContext switch {KafkaDiagnostics.IsSupportedSwitchName}=false, checked in the child.",
         });

@@ -15,6 +15,9 @@ public enum SenderComparison
     /// <summary><c>sender-telemetry</c>: tracing and metrics on vs off (nobody listening): the cost of turning them on.</summary>
     TelemetryOn,
 
+    /// <summary><c>sender-sampled</c>: metrics on and 1 % of the traces sampled vs off: sampling as the answer to the cost of tracing.</summary>
+    Sampled,
+
     /// <summary><c>sender-switch</c>: off (nobody listening) vs compiled out by the feature switch: the cost of "off".</summary>
     SwitchedOut,
 }
@@ -26,6 +29,7 @@ public enum SenderComparison
 public sealed class SenderScenario(SenderComparison comparison = SenderComparison.Raw) : IScenario
 {
     private const int ValueSize = 100;
+    private const double SampledRatio = 0.01;
     private const int Partitions = 4;
     private const string ProbeKind = "sender";
 
@@ -33,12 +37,14 @@ public sealed class SenderScenario(SenderComparison comparison = SenderCompariso
     {
         SenderComparison.Raw => "sender",
         SenderComparison.TelemetryOn => "sender-telemetry",
+        SenderComparison.Sampled => "sender-sampled",
         _ => "sender-switch",
     };
 
     public string Description => comparison switch
     {
         SenderComparison.Raw => "KafkaSender.Send vs raw Produce + delivery handler, 100 B records",
+        SenderComparison.Sampled => "KafkaSender.Send with metrics on and 1 % of the traces sampled vs off",
         SenderComparison.TelemetryOn => "KafkaSender.Send with tracing + metrics on vs off, 100 B records",
         _ => "KafkaSender.Send with telemetry off (no listener) vs compiled out (feature switch), child processes, 100 B records",
     };
@@ -55,7 +61,7 @@ public sealed class SenderScenario(SenderComparison comparison = SenderCompariso
 
         async Task<double> InProcess(TelemetryMode mode)
         {
-            using var on = mode == TelemetryMode.On ? new TelemetryOn() : null;
+            using var on = mode switch { TelemetryMode.On => new TelemetryOn(), TelemetryMode.Sampled => new TelemetryOn(SampledRatio), _ => null };
             var rate = await SendAsync(config, topic, value, count);
             (spans, measurements) = on is null ? (spans, measurements) : (on.Spans, on.Measurements);
             return rate;
@@ -77,6 +83,7 @@ public sealed class SenderScenario(SenderComparison comparison = SenderCompariso
         {
             SenderComparison.Raw => await context.AlternateAsync(labelA, _ => InProcess(TelemetryMode.Off), labelB, Raw, warmups),
             SenderComparison.TelemetryOn => await context.AlternateAsync(labelA, _ => InProcess(TelemetryMode.On), labelB, _ => InProcess(TelemetryMode.Off), warmups),
+            SenderComparison.Sampled => await context.AlternateAsync(labelA, _ => InProcess(TelemetryMode.Sampled), labelB, _ => InProcess(TelemetryMode.Off), warmups),
             _ => await context.AlternateAsync(labelA, _ => Child(TelemetryMode.Off), labelB, _ => Child(TelemetryMode.SwitchedOut), warmups),
         };
         var ratio = Stats.Median(ratios);
@@ -91,15 +98,17 @@ public sealed class SenderScenario(SenderComparison comparison = SenderCompariso
             {
                 SenderComparison.Raw => "ratio ≥ 0.95",
                 SenderComparison.TelemetryOn => "reported (on/off ratio: the cost of tracing + metrics)",
+                SenderComparison.Sampled => "reported (sampled/off ratio: the cost with 1 % of the traces recorded)",
                 _ => "median ratio ≥ 0.97 (off within noise of compiled out)",
             },
             Checked = $"median ratio {Report.F(ratio)}",
-            Met = context.Smoke || comparison == SenderComparison.TelemetryOn ? null
+            Met = context.Smoke || comparison is SenderComparison.TelemetryOn or SenderComparison.Sampled ? null
                 : ratio >= (comparison == SenderComparison.Raw ? 0.95 : 0.97),
         };
         result.Notes.Add(comparison switch
         {
             SenderComparison.Raw => $"KafkaSender MaxInFlight = queue.buffering.max.messages ({config.QueueBufferingMaxMessages:N0}), the raw producer's bound; time from first send to last result.",
+            SenderComparison.Sampled => $"Sampled: every instrument listened to, spans of {SampledRatio:P0} of the traces (by trace id, as TraceIdRatioBasedSampler) recorded, propagation-only spans for the rest (what OpenTelemetry makes of a dropped one) (last run: {spans:N0} spans, {measurements:N0} measurements); off: no listener.",
             SenderComparison.TelemetryOn => $"On: every span sampled and recorded, every instrument listened to (last run: {spans:N0} spans, {measurements:N0} measurements); off: no listener. Off against the raw producer: the sender scenario.",
             _ => $"Each run a fresh child process (--probe-telemetry) that warms up with {count / 10:N0} records, then sends {count:N0}; switched out = AppContext switch {KafkaDiagnostics.IsSupportedSwitchName}=false, checked in the child.",
         });
@@ -110,6 +119,7 @@ public sealed class SenderScenario(SenderComparison comparison = SenderCompariso
     {
         SenderComparison.Raw => ("KafkaSender", "raw Produce"),
         SenderComparison.TelemetryOn => ("telemetry on", "telemetry off"),
+        SenderComparison.Sampled => ("1 % sampled", "telemetry off"),
         _ => ("telemetry off", "switched out"),
     };
 

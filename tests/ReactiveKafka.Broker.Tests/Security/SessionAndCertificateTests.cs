@@ -137,8 +137,25 @@ public sealed partial class SessionAndCertificateTests : IDisposable
         Assert.Contains(log.Lines, l => l.Contains("principal User:CN=client-1,OU=payments,O=ReactiveKafka"));
 
         var without = new AdminClientConfig { BootstrapServers = broker.BootstrapServers, SecurityProtocol = SecurityProtocol.Ssl, SslCaPem = Certificates.AuthorityPem, SocketTimeoutMs = 5000 };
-        using var refused = new AdminClientBuilder(without).SetErrorHandler((_, _) => { }).Build();
-        Assert.Throws<KafkaException>(() => refused.GetMetadata(TimeSpan.FromSeconds(3)));
+        using (var refused = new AdminClientBuilder(without).SetErrorHandler((_, _) => { }).Build())
+        {
+            Assert.Throws<KafkaException>(() => refused.GetMetadata(TimeSpan.FromSeconds(3)));
+        }
+
+        Assert.True(SpinWait.SpinUntil(() => log.Lines.Any(l => l.Contains("the client sent no certificate, and client authentication is required")), TimeSpan.FromSeconds(10)),
+            "the broker logs why: " + string.Join(" | ", log.Lines.Where(l => l.Contains("TLS handshake failed"))));
+
+        // A certificate from another CA is refused too, and the log names its subject.
+        using var otherCa = KafkaTestCertificates.Create();
+        using var stranger = otherCa.IssueClient("CN=stranger");
+        var untrusted = new AdminClientConfig(withCertificate) { SslCertificatePem = stranger.ExportCertificatePem(), SslKeyPem = KafkaTestCertificates.KeyPem(stranger), SocketTimeoutMs = 5000 };
+        using (var refused = new AdminClientBuilder(untrusted).SetErrorHandler((_, _) => { }).Build())
+        {
+            Assert.Throws<KafkaException>(() => refused.GetMetadata(TimeSpan.FromSeconds(3)));
+        }
+
+        Assert.True(SpinWait.SpinUntil(() => log.Lines.Any(l => l.Contains("the client certificate 'CN=stranger' does not chain to a trusted CA")), TimeSpan.FromSeconds(10)),
+            "the broker logs why: " + string.Join(" | ", log.Lines.Where(l => l.Contains("TLS handshake failed"))));
     }
 
     [Fact]

@@ -120,4 +120,51 @@ public sealed class TransactionCrashTests : IDisposable
             Assert.Equal(Enumerable.Range(0, 5).Select(i => $"committed-{i}"), committed);
         }
     }
+
+    [Fact]
+    public async Task KillRightAfterCommit_RestartCompletesItAndReadCommittedSeesEachRecordOnce()
+    {
+        const string topic = "txn-crash-after-commit";
+        const string transactionalId = "crash-after-commit";
+        using (var server = await ServerProcess.StartAsync(_dataDirectory, "127.0.0.1:0"))
+        {
+            using (var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = server.BootstrapServers }).Build())
+            {
+                await admin.CreateTopicsAsync([new Confluent.Kafka.Admin.TopicSpecification { Name = topic, NumPartitions = 1, ReplicationFactor = 1 }]);
+            }
+
+            using var producer = NewProducer(server.BootstrapServers, transactionalId);
+            producer.InitTransactions(Timeout);
+            producer.BeginTransaction();
+            ProduceAll(producer, topic, "committed", 5);
+            producer.CommitTransaction(Timeout);
+
+            // EndTxn answered once PrepareCommit was durable; the marker may or may not be written yet, and the
+            // CompleteCommit (deferred by a second) is not: the restart must finish the commit either way.
+            server.Kill();
+        }
+
+        using (var restarted = await ServerProcess.StartAsync(_dataDirectory, "127.0.0.1:0"))
+        {
+            var bootstrap = restarted.BootstrapServers;
+            await BrokerWait.UntilAsync(() => DescribeAsync(bootstrap, transactionalId).Result.TransactionState == "CompleteCommit", "the commit is completed after the restart", Timeout);
+            var highWatermark = HighWatermark(bootstrap, topic);
+
+            // The 5 records and the COMMIT marker, and a second COMMIT when the restart wrote it again (harmless, as
+            // after a coordinator failover in Kafka).
+            Assert.InRange(highWatermark, 6, 7);
+            Assert.Equal(Enumerable.Range(0, 5).Select(i => $"committed-{i}"), ReadAll(bootstrap, topic, highWatermark, IsolationLevel.ReadCommitted));
+            Assert.Equal(5, ReadAll(bootstrap, topic, highWatermark, IsolationLevel.ReadUncommitted).Count);
+
+            using var successor = NewProducer(bootstrap, transactionalId);
+            successor.InitTransactions(Timeout);
+            successor.BeginTransaction();
+            ProduceAll(successor, topic, "next", 2);
+            successor.CommitTransaction(Timeout);
+            await BrokerWait.UntilAsync(() => HighWatermark(bootstrap, topic) == highWatermark + 3, "the next transaction's records and COMMIT marker", Timeout);
+            Assert.Equal(
+                Enumerable.Range(0, 5).Select(i => $"committed-{i}").Concat(["next-0", "next-1"]),
+                ReadAll(bootstrap, topic, highWatermark + 3, IsolationLevel.ReadCommitted));
+        }
+    }
 }

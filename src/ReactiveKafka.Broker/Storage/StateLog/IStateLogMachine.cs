@@ -18,8 +18,8 @@ internal interface IStateLogMachine<TRecord>
     /// <summary>The number of records <see cref="LiveRecords"/> would return (asked often: it should be cheap).</summary>
     long LiveCount { get; }
 
-    /// <summary>Encodes one record's payload (the log adds the frame).</summary>
-    byte[] Encode(TRecord record);
+    /// <summary>Writes one record's payload to <paramref name="writer"/> (the log adds the frame; the writer is UTF-8 and reused).</summary>
+    void Encode(TRecord record, BinaryWriter writer);
 
     /// <summary>Decodes a payload whose CRC was already checked; throws <see cref="InvalidDataException"/> when malformed.</summary>
     TRecord Decode(byte[] payload);

@@ -51,9 +51,12 @@ internal sealed partial class KeyedStateLog<TRecord>
         try
         {
             output = new FileStream(temporary, FileMode.Create, FileAccess.ReadWrite, FileShare.Read, 64 * 1024, FileOptions.None);
-            foreach (var record in live)
+            using (var frames = new FrameWriter<TRecord>(_machine))
             {
-                output.Write(Frame(record));
+                foreach (var record in live)
+                {
+                    output.Write(frames.Encode(record));
+                }
             }
 
             output.Flush(flushToDisk: true);

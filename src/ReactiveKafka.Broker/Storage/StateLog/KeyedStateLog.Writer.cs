@@ -34,9 +34,17 @@ internal sealed partial class KeyedStateLog<TRecord>
         }
 
         var frames = new byte[records.Count][];
-        for (var i = 0; i < frames.Length; i++)
+        try
         {
-            frames[i] = Frame(records[i]);
+            using var writer = new FrameWriter<TRecord>(_machine);
+            for (var i = 0; i < frames.Length; i++)
+            {
+                frames[i] = writer.Encode(records[i]).ToArray();
+            }
+        }
+        catch (ArgumentException e)
+        {
+            return Task.FromException(e);
         }
 
         var write = new PendingWrite(records, frames, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
@@ -148,7 +156,15 @@ internal sealed partial class KeyedStateLog<TRecord>
                 SyncQuietly();
             }
 
-            MaybeCompact();
+            try
+            {
+                MaybeCompact();
+            }
+            catch (Exception e)
+            {
+                // Never end the flusher: writers queued behind it would wait forever. The old file is complete.
+                _logger.LogError(e, "Compacting {Path} failed", Path);
+            }
         }
     }
 

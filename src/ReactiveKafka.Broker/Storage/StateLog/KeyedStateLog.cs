@@ -80,5 +80,9 @@ internal sealed partial class KeyedStateLog<TRecord> : IAsyncDisposable
     }
 
     /// <summary>The frame of one record.</summary>
-    public byte[] Frame(TRecord record) => StateLogFrame.Encode(_machine.Encode(record));
+    public byte[] Frame(TRecord record)
+    {
+        using var writer = new FrameWriter<TRecord>(_machine);
+        return writer.Encode(record).ToArray();
+    }
 }

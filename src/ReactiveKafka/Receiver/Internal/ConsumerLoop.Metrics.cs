@@ -14,6 +14,9 @@ internal sealed partial class ConsumerLoop<TKey, TValue> : IObservedClient
     /// <summary>How often the lag is sampled (from librdkafka's cached watermarks: no request to the broker).</summary>
     private static readonly TimeSpan LagSampleInterval = TimeSpan.FromSeconds(1);
 
+    /// <summary>The longest the loop waits for a paused partition's high watermark from the broker.</summary>
+    private static readonly TimeSpan LagQueryTimeout = TimeSpan.FromMilliseconds(500);
+
     private volatile LagSample[] _lag = [];
     private long _totalLag = -1;
     private long _nextLagSample;
@@ -115,8 +118,8 @@ internal sealed partial class ConsumerLoop<TKey, TValue> : IObservedClient
         long total = 0;
         foreach (var partition in _assigned.Values)
         {
-            var high = _consumer!.GetWatermarkOffsets(partition.TopicPartition).High;
-            var next = partition.Tracker.LastAdded >= 0 ? partition.Tracker.LastAdded + 1 : _consumer.Position(partition.TopicPartition).Value;
+            var high = HighWatermark(partition.TopicPartition);
+            var next = partition.Tracker.LastAdded >= 0 ? partition.Tracker.LastAdded + 1 : _consumer!.Position(partition.TopicPartition).Value;
             if (high == Offset.Unset || next < 0)
             {
                 continue;
@@ -129,6 +132,29 @@ internal sealed partial class ConsumerLoop<TKey, TValue> : IObservedClient
 
         _lag = [.. samples];
         Volatile.Write(ref _totalLag, samples.Count > 0 ? total : -1);
+    }
+
+    /// <summary>
+    /// A partition's high watermark for the lag: librdkafka's cached one, which only fetch responses update. A paused
+    /// partition is not fetched, so its cached watermark stops while production goes on and the lag of a receiver that
+    /// cannot keep up would look flat exactly when it grows; for those the broker is asked (one round trip per paused
+    /// partition a second, bounded by <see cref="LagQueryTimeout"/>; a failure skips the sample).
+    /// </summary>
+    private Offset HighWatermark(TopicPartition partition)
+    {
+        if (!_paused.Contains(partition))
+        {
+            return _consumer!.GetWatermarkOffsets(partition).High;
+        }
+
+        try
+        {
+            return _consumer!.QueryWatermarkOffsets(partition, LagQueryTimeout).High;
+        }
+        catch (KafkaException)
+        {
+            return Offset.Unset;
+        }
     }
 
     /// <summary>Counts records handed to the sink, per partition run of the batch.</summary>

@@ -36,14 +36,20 @@ internal sealed class KeyValueMachine : IStateLogMachine<KeyValue>
         }
     }
 
-    public byte[] Encode(KeyValue record)
+    public void Encode(KeyValue record, BinaryWriter writer)
+    {
+        writer.Write(record.Key);
+        writer.Write(record.Value is not null);
+        writer.Write(record.Value ?? "");
+    }
+
+    /// <summary>One record's payload, as the log frames it.</summary>
+    public byte[] Payload(KeyValue record)
     {
         using var payload = new MemoryStream();
         using (var writer = new BinaryWriter(payload))
         {
-            writer.Write(record.Key);
-            writer.Write(record.Value is not null);
-            writer.Write(record.Value ?? "");
+            Encode(record, writer);
         }
 
         return payload.ToArray();

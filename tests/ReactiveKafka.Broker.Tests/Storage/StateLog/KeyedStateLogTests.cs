@@ -29,7 +29,7 @@ public sealed class KeyedStateLogTests : IDisposable
     private static byte[] Frames(params KeyValue[] records)
     {
         var machine = new KeyValueMachine();
-        return [.. records.SelectMany(r => StateLogFrame.Encode(machine.Encode(r)))];
+        return [.. records.SelectMany(r => StateLogFrame.Encode(machine.Payload(r)))];
     }
 
     [Fact]
@@ -307,6 +307,26 @@ public sealed class KeyedStateLogTests : IDisposable
         await using (reopened)
         {
             Assert.Equal("1", after.State["a"]);
+        }
+    }
+
+    [Fact]
+    public async Task Append_RecordLargerThanRecoveryAccepts_FaultsAndWritesNothing()
+    {
+        var (log, state) = Open();
+        await using (log)
+        {
+            // Written, it would read as a corrupt tail on the next open and hide every record after it.
+            var error = await Assert.ThrowsAsync<ArgumentException>(() => log.Append([new KeyValue("a", "1"), new KeyValue("big", new string('x', 1 << 17))]));
+            Assert.Contains("larger than the state log accepts", error.Message, StringComparison.Ordinal);
+            await log.Append([new KeyValue("b", "2")]);
+            Assert.Equal(new Dictionary<string, string> { ["b"] = "2" }, state.State);
+        }
+
+        var (reopened, after) = Open();
+        await using (reopened)
+        {
+            Assert.Equal(new Dictionary<string, string> { ["b"] = "2" }, after.State);
         }
     }
 
