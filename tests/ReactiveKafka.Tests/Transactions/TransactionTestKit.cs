@@ -15,6 +15,43 @@ internal static class TransactionTestKit
         };
 
     /// <summary>
+    /// Waits until no transaction is open on <paramref name="topic"/>: each partition's last stable offset (the end a
+    /// read_committed consumer sees) has reached its high watermark. A member killed mid-transaction holds the last
+    /// stable offset until the coordinator aborts its transaction (its timeout) or a successor fences it.
+    /// </summary>
+    public static async Task WaitUntilStable(string bootstrapServers, string topic, int partitions, TimeSpan timeout)
+    {
+        IConsumer<byte[], byte[]> Consumer(IsolationLevel isolation) => new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
+        {
+            BootstrapServers = bootstrapServers,
+            GroupId = "stable-" + Guid.NewGuid().ToString("N"),
+            IsolationLevel = isolation,
+        }).Build();
+        using var committed = Consumer(IsolationLevel.ReadCommitted);
+        using var uncommitted = Consumer(IsolationLevel.ReadUncommitted);
+        string Ends() => string.Join(", ", Enumerable.Range(0, partitions).Select(p =>
+        {
+            var partition = new TopicPartition(topic, p);
+            return $"{committed.QueryWatermarkOffsets(partition, TimeSpan.FromSeconds(10)).High.Value}/{uncommitted.QueryWatermarkOffsets(partition, TimeSpan.FromSeconds(10)).High.Value}";
+        }));
+        bool Stable() => Enumerable.Range(0, partitions).All(p =>
+        {
+            var partition = new TopicPartition(topic, p);
+            return committed.QueryWatermarkOffsets(partition, TimeSpan.FromSeconds(10)).High == uncommitted.QueryWatermarkOffsets(partition, TimeSpan.FromSeconds(10)).High;
+        });
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!Stable())
+        {
+            if (clock.Elapsed > timeout)
+            {
+                throw new TimeoutException($"Waited {timeout} for {topic}'s open transactions to end (last stable offset/high watermark per partition: {Ends()}).");
+            }
+
+            await Task.Delay(200);
+        }
+    }
+
+    /// <summary>
     /// Every record of <paramref name="topic"/>'s partitions, read from the beginning to the end that
     /// <paramref name="isolation"/> sees (the last stable offset for read_committed).
     /// </summary>
