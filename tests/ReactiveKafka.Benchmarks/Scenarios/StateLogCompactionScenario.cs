@@ -25,12 +25,44 @@ public sealed class StateLogCompactionScenario : IScenario
     {
         var keys = context.Settings.Size(100_000, 2_000);
         var sizes = new List<double>();
+        var probes = new Dictionary<string, List<double>>();
+        void Add(string name, double value) => (probes.TryGetValue(name, out var list) ? list : probes[name] = []).Add(value);
+
+        async Task<(double Milliseconds, long Bytes)> Probed(int run, bool inline)
+        {
+            var directory = context.NewDirectory("state-log");
+            var (milliseconds, bytes, pause, probe) = await CompactOnceAsync(directory, keys, inline);
+            Directory.Delete(directory, recursive: true);
+            if (run >= 0 && probe.Length > 0)
+            {
+                var side = inline ? "inline" : "concurrent";
+                Array.Sort(probe);
+                Add($"{side}: probe commit latency max (ms)", probe[^1]);
+                Add($"{side}: probe commit latency p99 (ms)", Stats.Percentile(probe, 0.99));
+                Add($"{side}: probe commit latency p50 (ms)", Stats.Percentile(probe, 0.5));
+                Add($"{side}: flusher pause (ms)", pause);
+            }
+
+            return (milliseconds, bytes);
+        }
 
         async Task<double> Compact(int run)
         {
-            var directory = context.NewDirectory("state-log");
-            var (milliseconds, bytes) = await CompactOnceAsync(directory, keys);
+            // The inline rewrite (the flusher compacts between batches, as before 2026-12-03) alternates with the
+            // concurrent one in each run, for the probe's figures side by side.
+            if (run % 2 == 0)
+            {
+                await Probed(run, inline: true);
+            }
+
+            var (milliseconds, bytes) = await Probed(run, inline: false);
+            if (run % 2 != 0)
+            {
+                await Probed(run, inline: true);
+            }
+
             sizes.Add(bytes);
+
             Directory.Delete(directory, recursive: true);
             return milliseconds;
         }
@@ -49,7 +81,7 @@ public sealed class StateLogCompactionScenario : IScenario
 
         var (a, b, ratios) = await context.AlternateAsync("compaction", Compact, "durable write", WriteSame, warmups: 1);
         var ratio = Stats.Median(ratios);
-        return new ScenarioResult
+        var result = new ScenarioResult
         {
             Name = Name,
             Sizes = $"{keys:N0} live offsets ({keys / PartitionsPerGroup:N0} groups × {PartitionsPerGroup} partitions), each committed twice; compacted file {Stats.Median(sizes) / (1024 * 1024):0.0} MiB; --flush durable",
@@ -66,15 +98,25 @@ public sealed class StateLogCompactionScenario : IScenario
             },
             Notes =
             {
-                "Compaction: KeyedStateLog.LastCompactionDuration of the offsets store's flusher, which compacts between write batches (commits wait that long). Durable write: temp file, one write, fsync, rename, directory fsync of a buffer of the compacted file's size.",
+                "Compaction: KeyedStateLog.LastCompactionDuration of the offsets store's flusher, which compacts between write batches (before 2026-12-03 commits waited that long; now the rewrite runs beside the flusher, which pauses only to copy the tail written meanwhile and swap). Inline: the same with ConcurrentCompactionMinRecords above the live count, the flusher rewriting between batches. Probe: single-offset commits of another group, one after another, from the start of the second round until the compaction finished; their latency max / p99 / p50 per run (medians over runs). Durable write: temp file, one write, fsync, rename, directory fsync of a buffer of the compacted file's size.",
             },
         };
+        foreach (var (name, values) in probes)
+        {
+            result.Extra[name] = Stats.Median([.. values]);
+        }
+
+        return result;
     }
 
-    /// <summary>Commits every key twice, then waits for the compaction that half-dead file triggers.</summary>
-    private static async Task<(double Milliseconds, long Bytes)> CompactOnceAsync(string directory, int keys)
+    /// <summary>
+    /// Commits every key twice, then waits for the compaction that half-dead file triggers, while a probe commits single
+    /// offsets one after another (what a consumer's commit sees during the compaction).
+    /// </summary>
+    private static async Task<(double Milliseconds, long Bytes, double PauseMilliseconds, double[] ProbeLatencies)> CompactOnceAsync(string directory, int keys, bool inline)
     {
-        await using var store = OffsetStore.Open(directory, options: new StateLogOptions { CompactionMinBytes = 0 });
+        var options = new StateLogOptions { CompactionMinBytes = 0, ConcurrentCompactionMinRecords = inline ? long.MaxValue : 0 };
+        await using var store = OffsetStore.Open(directory, options: options);
         var first = new List<Task>();
         for (var start = 0; start < keys; start += RecordsPerAppend)
         {
@@ -82,6 +124,20 @@ public sealed class StateLogCompactionScenario : IScenario
         }
 
         await Task.WhenAll(first);
+
+        using var stopProbe = new CancellationTokenSource();
+        var probe = Task.Run(async () =>
+        {
+            var latencies = new List<double>();
+            for (var i = 0; !stopProbe.IsCancellationRequested; i++)
+            {
+                var started = Stopwatch.GetTimestamp();
+                await store.Append([new OffsetLogRecord.Commit("probe", new GroupTopicPartition("probe", i % 8), new CommittedOffset(i, 3, "", At))]);
+                latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            }
+
+            return latencies.ToArray();
+        });
 
         // The second commit of each key, one batch at a time, until the half-dead file is compacted (checked after each batch).
         for (var round = 1; store.Log.Compactions == 0; round++)
@@ -102,7 +158,9 @@ public sealed class StateLogCompactionScenario : IScenario
             }
         }
 
-        return (store.Log.LastCompactionDuration.TotalMilliseconds, store.Log.Length);
+        stopProbe.Cancel();
+        var latencies = await probe;
+        return (store.Log.LastCompactionDuration.TotalMilliseconds, store.Log.Length, store.Log.LastCompactionFlusherPause.TotalMilliseconds, latencies);
     }
 
     private static OffsetLogRecord[] Commits(int start, int keys, int round) =>

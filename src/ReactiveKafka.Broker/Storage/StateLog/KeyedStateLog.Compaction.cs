@@ -7,82 +7,219 @@ internal sealed partial class KeyedStateLog<TRecord>
 {
     private int _compactions;
     private long _lastCompactionTicks;
+    private long _lastSwapTicks;
 
     /// <summary>The record count at which the thresholds are checked next (asking the live count every batch would cost).</summary>
     private long _nextCompactionCheck;
 
-    /// <summary>Compacts when over both thresholds; runs at open or on the flusher, never beside a write.</summary>
-    private void MaybeCompact()
+    /// <summary>The compaction whose snapshot is being written beside the flusher, or null; flusher-owned.</summary>
+    private CompactionRun? _running;
+
+    /// <summary>
+    /// Called at each step of a compaction (<see cref="CompactionStep"/>) on the thread that took it, so tests can stop
+    /// there and copy the files as a crash would leave them.
+    /// </summary>
+    internal Action<CompactionStep>? CompactionStepHook { get; set; }
+
+    /// <summary>How long the flusher paused (not writing) for the last compaction: the whole rewrite when inline, only the tail copy and the swap when concurrent.</summary>
+    public TimeSpan LastCompactionFlusherPause => TimeSpan.FromTicks(Volatile.Read(ref _lastSwapTicks));
+
+    /// <summary>
+    /// Finishes a compaction whose snapshot is written, or starts one when over both thresholds. Runs at open or on the
+    /// flusher between batches, never beside a write to the log.
+    /// </summary>
+    private void MaybeCompact(bool inline = false)
     {
+        if (_running is { } running)
+        {
+            if (running.Writing.IsCompleted)
+            {
+                _running = null;
+                Finish(running);
+            }
+
+            return;
+        }
+
         if (_length < _options.CompactionMinBytes || _recordsInFile < _nextCompactionCheck)
         {
             return;
         }
 
-        var dead = _recordsInFile - _machine.LiveCount;
+        var live = _machine.LiveCount;
+        var dead = _recordsInFile - live;
         if (dead <= 0 || dead < _recordsInFile * _options.CompactionMinDeadRatio)
         {
             _nextCompactionCheck = _recordsInFile + Math.Max(1, _recordsInFile / 16);
             return;
         }
 
+        CompactionRun run;
         try
         {
-            Compact();
+            run = Begin();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            // The old file is complete and still in use; try again after a good share more records.
-            _nextCompactionCheck = _recordsInFile + Math.Max(64, _recordsInFile / 4);
-            _logger.LogWarning(e, "Compacting {Path} failed; it keeps growing until a compaction succeeds", Path);
+            Failed(e);
+            return;
+        }
+
+        if (inline || live < _options.ConcurrentCompactionMinRecords)
+        {
+            // Small (or at open, where nothing waits): cheaper than a hand-off.
+            WriteSnapshot(run, CancellationToken.None);
+            Finish(run);
+            return;
+        }
+
+        // The snapshot is written off the flusher; appends keep going to the log and are copied over at the swap.
+        run.Writing = Task.Run(() =>
+        {
+            try
+            {
+                WriteSnapshot(run, run.Cancel.Token);
+            }
+            finally
+            {
+                RequestSwap();
+            }
+        });
+        _running = run;
+    }
+
+    /// <summary>
+    /// Takes the live set, which is exactly what the file holds up to <see cref="_length"/> (every written batch is
+    /// applied before the flusher gets here), and opens the temporary file.
+    /// </summary>
+    private CompactionRun Begin()
+    {
+        var run = new CompactionRun(Stopwatch.GetTimestamp(), _machine.LiveRecords(), _length, _recordsInFile, Path + CompactingSuffix);
+        run.Output = new FileStream(run.Temporary, FileMode.Create, FileAccess.ReadWrite, FileShare.Read, 64 * 1024, FileOptions.None);
+        CompactionStepHook?.Invoke(CompactionStep.SnapshotTaken);
+        return run;
+    }
+
+    /// <summary>Writes the live records to the temporary file and fsyncs it; a failure is kept in the task for <see cref="Finish"/>.</summary>
+    private void WriteSnapshot(CompactionRun run, CancellationToken cancel)
+    {
+        try
+        {
+            using (var frames = new FrameWriter<TRecord>(_machine))
+            {
+                foreach (var record in run.Live)
+                {
+                    cancel.ThrowIfCancellationRequested();
+                    run.Output!.Write(frames.Encode(record));
+                }
+            }
+
+            run.Output!.Flush(flushToDisk: true);
+            CompactionStepHook?.Invoke(CompactionStep.SnapshotWritten);
+        }
+        catch (Exception e)
+        {
+            run.Error = e;
         }
     }
 
     /// <summary>
-    /// Rewrites the file with only the live records: temporary file, fsync, rename over the log, directory fsync. The
-    /// temporary file's handle becomes the log's, so no reopen can fail after the rename.
+    /// On the flusher: appends the frames written to the log since the snapshot was taken to the temporary file, fsyncs
+    /// it, renames it over the log and fsyncs the directory; the temporary file's handle becomes the log's, so no reopen
+    /// can fail after the rename. Until the rename the old log is complete, so a crash at any step loses nothing.
     /// </summary>
-    private void Compact()
+    private void Finish(CompactionRun run)
     {
-        var started = Stopwatch.GetTimestamp();
-        var live = _machine.LiveRecords();
-        var temporary = Path + CompactingSuffix;
-        FileStream? output = null;
+        var paused = Stopwatch.GetTimestamp();
+        var output = run.Output!;
         try
         {
-            output = new FileStream(temporary, FileMode.Create, FileAccess.ReadWrite, FileShare.Read, 64 * 1024, FileOptions.None);
-            using (var frames = new FrameWriter<TRecord>(_machine))
+            if (run.Error is { } error)
             {
-                foreach (var record in live)
-                {
-                    output.Write(frames.Encode(record));
-                }
+                throw new IOException($"Writing {run.Temporary} failed.", error);
             }
 
+            CopyTail(run.StartLength, _length, output);
             output.Flush(flushToDisk: true);
-            File.Move(temporary, Path, overwrite: true);
+            CompactionStepHook?.Invoke(CompactionStep.TailCopied);
+            File.Move(run.Temporary, Path, overwrite: true);
         }
-        catch
+        catch (Exception e)
         {
-            output?.Dispose();
-            TryDelete(temporary);
-            throw;
+            // Before the rename the old log is complete and still in use: drop the temporary file, write on.
+            output.Dispose();
+            TryDelete(run.Temporary);
+            _file.Seek(_length, SeekOrigin.Begin);
+            Failed(e);
+            return;
         }
 
+        CompactionStepHook?.Invoke(CompactionStep.Renamed);
         DurableFile.SyncDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!);
         var before = _length;
+        var tailRecords = _recordsInFile - run.StartRecords;
         var old = _file;
         _file = output;
         old.Dispose();
         Volatile.Write(ref _length, output.Position);
-        Volatile.Write(ref _recordsInFile, live.Count);
+        Volatile.Write(ref _recordsInFile, run.Live.Count + tailRecords);
         _dirty = false;
         _nextCompactionCheck = 0;
-        var elapsed = Stopwatch.GetElapsedTime(started);
+        var elapsed = Stopwatch.GetElapsedTime(run.Started);
         Volatile.Write(ref _lastCompactionTicks, elapsed.Ticks);
+        Volatile.Write(ref _lastSwapTicks, Stopwatch.GetElapsedTime(paused).Ticks);
         Interlocked.Increment(ref _compactions);
-        _logger.LogInformation("Compacted {Path}: {Before} bytes to {After} bytes, {Records} live records, in {Elapsed} ms",
-            Path, before, output.Position, live.Count, elapsed.TotalMilliseconds);
+        CompactionStepHook?.Invoke(CompactionStep.Swapped);
+        _logger.LogInformation("Compacted {Path}: {Before} bytes to {After} bytes, {Records} live records and {Tail} written meanwhile, in {Elapsed} ms",
+            Path, before, output.Position, run.Live.Count, tailRecords, elapsed.TotalMilliseconds);
+    }
+
+    /// <summary>Copies the log's bytes in [<paramref name="from"/>, <paramref name="to"/>) to the end of <paramref name="output"/>.</summary>
+    private void CopyTail(long from, long to, FileStream output)
+    {
+        if (to <= from)
+        {
+            return;
+        }
+
+        var buffer = new byte[(int)Math.Min(to - from, 1 << 20)];
+        _file.Seek(from, SeekOrigin.Begin);
+        for (var position = from; position < to;)
+        {
+            var read = _file.Read(buffer, 0, (int)Math.Min(buffer.Length, to - position));
+            if (read == 0)
+            {
+                throw new IOException($"{Path} ended at {position} bytes, before the {to} written.");
+            }
+
+            output.Write(buffer, 0, read);
+            position += read;
+        }
+
+        _file.Seek(to, SeekOrigin.Begin);
+    }
+
+    /// <summary>The old file is complete and still in use; try again after a good share more records.</summary>
+    private void Failed(Exception e)
+    {
+        _nextCompactionCheck = _recordsInFile + Math.Max(64, _recordsInFile / 4);
+        _logger.LogWarning(e, "Compacting {Path} failed; it keeps growing until a compaction succeeds", Path);
+    }
+
+    /// <summary>On close: stops a snapshot being written and deletes its temporary file (the log is complete).</summary>
+    private async ValueTask AbandonCompactionAsync()
+    {
+        if (_running is not { } run)
+        {
+            return;
+        }
+
+        _running = null;
+        await run.Cancel.CancelAsync().ConfigureAwait(false);
+        await run.Writing.ConfigureAwait(false);
+        run.Cancel.Dispose();
+        await run.Output!.DisposeAsync().ConfigureAwait(false);
+        TryDelete(run.Temporary);
     }
 
     private void TryDelete(string path)
@@ -96,4 +233,46 @@ internal sealed partial class KeyedStateLog<TRecord>
             _logger.LogDebug(e, "Could not delete {Temporary}; the next open deletes it", path);
         }
     }
+
+    /// <summary>One compaction: the live set as of <see cref="StartLength"/> and the temporary file it is written to.</summary>
+    private sealed class CompactionRun(long started, IReadOnlyList<TRecord> live, long startLength, long startRecords, string temporary)
+    {
+        public long Started { get; } = started;
+
+        public IReadOnlyList<TRecord> Live { get; } = live;
+
+        /// <summary>The log's length when the live set was taken: what follows is copied at the swap.</summary>
+        public long StartLength { get; } = startLength;
+
+        public long StartRecords { get; } = startRecords;
+
+        public string Temporary { get; } = temporary;
+
+        public FileStream? Output { get; set; }
+
+        public Task Writing { get; set; } = Task.CompletedTask;
+
+        public CancellationTokenSource Cancel { get; } = new();
+
+        public Exception? Error { get; set; }
+    }
+}
+
+/// <summary>The steps of a compaction, in order, for <see cref="KeyedStateLog{TRecord}.CompactionStepHook"/>.</summary>
+internal enum CompactionStep
+{
+    /// <summary>The live set is taken and the temporary file created (on the flusher).</summary>
+    SnapshotTaken,
+
+    /// <summary>The live records are in the temporary file and fsync'd (beside the flusher when concurrent).</summary>
+    SnapshotWritten,
+
+    /// <summary>The frames written meanwhile are copied to the temporary file and fsync'd; the rename is next (on the flusher).</summary>
+    TailCopied,
+
+    /// <summary>The temporary file is renamed over the log; the directory fsync is next.</summary>
+    Renamed,
+
+    /// <summary>The directory is fsync'd and the new file is the log.</summary>
+    Swapped,
 }

@@ -10,7 +10,7 @@ internal sealed partial class KeyedStateLog<TRecord>
     /// 2. replay every intact frame, stopping at the first short, oversized, CRC-failing or undecodable one (a write torn
     ///    by a crash: nothing after it was acknowledged);
     /// 3. cut the file there, so later appends do not follow garbage;
-    /// 4. compact when over the thresholds.
+    /// 4. compact when over the thresholds (inline: nothing is written yet).
     /// </summary>
     private void Recover()
     {
@@ -31,7 +31,7 @@ internal sealed partial class KeyedStateLog<TRecord>
 
         _file.Seek(0, SeekOrigin.End);
         _length = _file.Length;
-        MaybeCompact();
+        MaybeCompact(inline: true);
     }
 
     private long Replay()

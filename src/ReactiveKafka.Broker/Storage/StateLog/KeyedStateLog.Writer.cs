@@ -9,6 +9,7 @@ internal sealed partial class KeyedStateLog<TRecord>
     private Task _flusher = Task.CompletedTask;
     private bool _flushing;
     private bool _syncRequested;
+    private bool _swapRequested;
     private bool _disposed;
     private Timer? _intervalTimer;
 
@@ -83,6 +84,7 @@ internal sealed partial class KeyedStateLog<TRecord>
         }
 
         await flusher.ConfigureAwait(false);
+        await AbandonCompactionAsync().ConfigureAwait(false);
         if (_dirty)
         {
             SyncQuietly();
@@ -126,6 +128,21 @@ internal sealed partial class KeyedStateLog<TRecord>
         }
     }
 
+    /// <summary>A compaction's snapshot is written (or failed): the flusher swaps (or drops) it between batches.</summary>
+    private void RequestSwap()
+    {
+        lock (_queueLock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _swapRequested = true;
+            StartFlusher();
+        }
+    }
+
     private void FlushLoop()
     {
         while (true)
@@ -134,7 +151,7 @@ internal sealed partial class KeyedStateLog<TRecord>
             bool sync;
             lock (_queueLock)
             {
-                if (_queue.Count == 0 && !_syncRequested)
+                if (_queue.Count == 0 && !_syncRequested && !_swapRequested)
                 {
                     _flushing = false;
                     return;
@@ -144,6 +161,7 @@ internal sealed partial class KeyedStateLog<TRecord>
                 _queue = [];
                 sync = _syncRequested;
                 _syncRequested = false;
+                _swapRequested = false;
             }
 
             if (batch.Count > 0)

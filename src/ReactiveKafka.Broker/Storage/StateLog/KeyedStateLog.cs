@@ -17,9 +17,13 @@ namespace ReactiveKafka.Broker.Storage.StateLog;
 /// one, and the file is cut there.</para>
 /// <para>Compaction: once the file is larger than <see cref="StateLogOptions.CompactionMinBytes"/> and at least
 /// <see cref="StateLogOptions.CompactionMinDeadRatio"/> of its records are superseded or deleted, the flusher (between
-/// batches, so nothing is written beside it) writes the live records to <c>&lt;path&gt;.compacting</c>, fsyncs it,
-/// renames it over the log and fsyncs the directory. A kill at any step leaves either the complete old file (and maybe
-/// a temporary one, deleted on open) or the complete new one.</para>
+/// batches) takes the live records, which are exactly what the file holds at that length. A task beside the flusher
+/// writes them to <c>&lt;path&gt;.compacting</c> and fsyncs it while appends keep going to the log, so commits do not
+/// wait for the rewrite. Then the flusher, between batches again, copies the frames appended since the snapshot to the
+/// temporary file (replaying snapshot then tail gives the same state as the log), fsyncs it, renames it over the log
+/// and fsyncs the directory. Until the rename the old log is complete; a kill at any step leaves either the complete
+/// old file (and maybe a temporary one, deleted on open) or the complete new one. Small live sets
+/// (<see cref="StateLogOptions.ConcurrentCompactionMinRecords"/>) and the compaction at open are rewritten inline.</para>
 /// <para>Thread-safety: all members are safe to call concurrently.</para>
 /// </remarks>
 internal sealed partial class KeyedStateLog<TRecord> : IAsyncDisposable

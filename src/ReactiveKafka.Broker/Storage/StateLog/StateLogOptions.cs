@@ -26,6 +26,12 @@ internal sealed record StateLogOptions
     /// </summary>
     public double CompactionMinDeadRatio { get; init; } = 0.5;
 
+    /// <summary>
+    /// From this many live records on, a compaction writes its snapshot beside the flusher (appends go on and are copied
+    /// over at the swap) instead of on it; below, the rewrite is shorter than the hand-off is worth.
+    /// </summary>
+    public long ConcurrentCompactionMinRecords { get; init; } = 1024;
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the setting that is out of range.</summary>
     public StateLogOptions Validate()
     {
@@ -47,6 +53,11 @@ internal sealed record StateLogOptions
         if (!(CompactionMinDeadRatio is > 0 and <= 1))
         {
             throw new ArgumentException($"{nameof(CompactionMinDeadRatio)}: must be in (0, 1], was {CompactionMinDeadRatio}.", nameof(CompactionMinDeadRatio));
+        }
+
+        if (ConcurrentCompactionMinRecords < 0)
+        {
+            throw new ArgumentException($"{nameof(ConcurrentCompactionMinRecords)}: must not be negative, was {ConcurrentCompactionMinRecords}.", nameof(ConcurrentCompactionMinRecords));
         }
 
         return this;
