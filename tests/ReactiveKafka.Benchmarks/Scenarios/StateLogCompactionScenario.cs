@@ -62,8 +62,6 @@ public sealed class StateLogCompactionScenario : IScenario
             }
 
             sizes.Add(bytes);
-
-            Directory.Delete(directory, recursive: true);
             return milliseconds;
         }
 
