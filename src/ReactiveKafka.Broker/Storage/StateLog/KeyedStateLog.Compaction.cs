@@ -7,7 +7,7 @@ internal sealed partial class KeyedStateLog<TRecord>
 {
     private int _compactions;
     private long _lastCompactionTicks;
-    private long _lastSwapTicks;
+    private long _lastPauseTicks;
 
     /// <summary>The record count at which the thresholds are checked next (asking the live count every batch would cost).</summary>
     private long _nextCompactionCheck;
@@ -21,8 +21,11 @@ internal sealed partial class KeyedStateLog<TRecord>
     /// </summary>
     internal Action<CompactionStep>? CompactionStepHook { get; set; }
 
-    /// <summary>How long the flusher paused (not writing) for the last compaction: the whole rewrite when inline, only the tail copy and the swap when concurrent.</summary>
-    public TimeSpan LastCompactionFlusherPause => TimeSpan.FromTicks(Volatile.Read(ref _lastSwapTicks));
+    /// <summary>
+    /// How long the flusher stopped writing for the last compaction: the whole rewrite when inline; when concurrent,
+    /// taking the live set plus copying the tail and the swap.
+    /// </summary>
+    public TimeSpan LastCompactionFlusherPause => TimeSpan.FromTicks(Volatile.Read(ref _lastPauseTicks));
 
     /// <summary>
     /// Finishes a compaction whose snapshot is written, or starts one when over both thresholds. Runs at open or on the
@@ -35,7 +38,7 @@ internal sealed partial class KeyedStateLog<TRecord>
             if (running.Writing.IsCompleted)
             {
                 _running = null;
-                Finish(running);
+                Finish(running, inline: false);
             }
 
             return;
@@ -69,7 +72,7 @@ internal sealed partial class KeyedStateLog<TRecord>
         {
             // Small (or at open, where nothing waits): cheaper than a hand-off.
             WriteSnapshot(run, CancellationToken.None);
-            Finish(run);
+            Finish(run, inline: true);
             return;
         }
 
@@ -94,8 +97,10 @@ internal sealed partial class KeyedStateLog<TRecord>
     /// </summary>
     private CompactionRun Begin()
     {
-        var run = new CompactionRun(Stopwatch.GetTimestamp(), _machine.LiveRecords(), _length, _recordsInFile, Path + CompactingSuffix);
+        var started = Stopwatch.GetTimestamp();
+        var run = new CompactionRun(started, _machine.LiveRecords(), _length, _recordsInFile, Path + CompactingSuffix);
         run.Output = new FileStream(run.Temporary, FileMode.Create, FileAccess.ReadWrite, FileShare.Read, 64 * 1024, FileOptions.None);
+        run.SnapshotTicks = Stopwatch.GetElapsedTime(started).Ticks;
         CompactionStepHook?.Invoke(CompactionStep.SnapshotTaken);
         return run;
     }
@@ -128,7 +133,7 @@ internal sealed partial class KeyedStateLog<TRecord>
     /// it, renames it over the log and fsyncs the directory; the temporary file's handle becomes the log's, so no reopen
     /// can fail after the rename. Until the rename the old log is complete, so a crash at any step loses nothing.
     /// </summary>
-    private void Finish(CompactionRun run)
+    private void Finish(CompactionRun run, bool inline)
     {
         var paused = Stopwatch.GetTimestamp();
         var output = run.Output!;
@@ -167,11 +172,13 @@ internal sealed partial class KeyedStateLog<TRecord>
         _nextCompactionCheck = 0;
         var elapsed = Stopwatch.GetElapsedTime(run.Started);
         Volatile.Write(ref _lastCompactionTicks, elapsed.Ticks);
-        Volatile.Write(ref _lastSwapTicks, Stopwatch.GetElapsedTime(paused).Ticks);
+        var swap = Stopwatch.GetElapsedTime(paused);
+        Volatile.Write(ref _lastPauseTicks, inline ? elapsed.Ticks : run.SnapshotTicks + swap.Ticks);
         Interlocked.Increment(ref _compactions);
         CompactionStepHook?.Invoke(CompactionStep.Swapped);
-        _logger.LogInformation("Compacted {Path}: {Before} bytes to {After} bytes, {Records} live records and {Tail} written meanwhile, in {Elapsed} ms",
-            Path, before, output.Position, run.Live.Count, tailRecords, elapsed.TotalMilliseconds);
+        _logger.LogInformation(
+            "Compacted {Path}: {Before} bytes to {After} bytes, {Records} live records and {Tail} written meanwhile, in {Elapsed} ms (snapshot {Snapshot} ms and swap {Swap} ms on the flusher)",
+            Path, before, output.Position, run.Live.Count, tailRecords, elapsed.TotalMilliseconds, TimeSpan.FromTicks(run.SnapshotTicks).TotalMilliseconds, swap.TotalMilliseconds);
     }
 
     /// <summary>Copies the log's bytes in [<paramref name="from"/>, <paramref name="to"/>) to the end of <paramref name="output"/>.</summary>
@@ -255,6 +262,9 @@ internal sealed partial class KeyedStateLog<TRecord>
         public CancellationTokenSource Cancel { get; } = new();
 
         public Exception? Error { get; set; }
+
+        /// <summary>How long taking the live set and creating the temporary file took (on the flusher).</summary>
+        public long SnapshotTicks { get; set; }
     }
 }
 
