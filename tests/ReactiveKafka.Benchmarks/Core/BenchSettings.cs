@@ -28,7 +28,7 @@ public sealed record BenchSettings
           scenarios: sender receiver broker-produce broker-consume large-records latency trickle receiver-memory broker-memory recovery cleaner
                      state-log-compaction idempotent-produce idempotent-produce-os broker-transactions broker-transactions-os
                      sender-telemetry receiver-telemetry sender-sampled receiver-sampled sender-switch receiver-switch telemetry-off-path eos-vs-at-least-once eos-vs-confluent tls-handshake
-                     end-to-end scale-partitions scale-connections scale-topics scale-log scale-footprint scale-receiver-partitions
+                     end-to-end scale-partitions scale-connections scale-topics scale-log scale-footprint scale-receiver-partitions scale-long-polls
           --runs N     runs of each side, alternated A, B, A, B ... (default 3; --smoke: 1)
           --records N  record count of the record-count scenarios (default: per scenario, see the table)
           --json FILE  also write the results as JSON

@@ -44,6 +44,7 @@ public static class BenchmarkProgram
         new LogScaleScenario(),
         new BrokerFootprintScenario(),
         new ReceiverPartitionScaleScenario(),
+        new LongPollScaleScenario(),
     ];
 
     public static async Task<int> MainAsync(string[] args)
