@@ -26,7 +26,9 @@ public sealed record KafkaTestBrokerOptions
     /// <summary>
     /// Adjusts the bundled broker's options (data directory and listener are set by the test broker). The test
     /// broker starts groups without an initial rebalance delay, as Testcontainers' Kafka does; set
-    /// <see cref="BrokerOptions.GroupInitialRebalanceDelay"/> here for Kafka's 3 s.
+    /// <see cref="BrokerOptions.GroupInitialRebalanceDelay"/> here for Kafka's 3 s. Every other broker setting goes the
+    /// same way, e.g. <c>o =&gt; o with { TransactionAbortTimedOutInterval = TimeSpan.FromMilliseconds(100) }</c> for a
+    /// test that waits for a timed-out transaction to be aborted (default 10 s).
     /// </summary>
     public Func<BrokerOptions, BrokerOptions>? ConfigureBundled { get; init; }
 
