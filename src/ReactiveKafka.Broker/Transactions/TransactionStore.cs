@@ -121,7 +121,7 @@ internal sealed class TransactionStore : IAsyncDisposable, IStateLogMachine<Tran
     }
 
     /// <inheritdoc />
-    IReadOnlyList<TransactionLogRecord> IStateLogMachine<TransactionLogRecord>.LiveRecords()
+    IReadOnlyCollection<TransactionLogRecord> IStateLogMachine<TransactionLogRecord>.LiveRecords()
     {
         lock (_stateLock)
         {

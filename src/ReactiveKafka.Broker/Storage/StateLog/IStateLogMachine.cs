@@ -29,7 +29,8 @@ internal interface IStateLogMachine<TRecord>
 
     /// <summary>
     /// The records that rebuild the current state from an empty one, in an order that replays to the same state: the
-    /// latest value per key, without deletes.
+    /// latest value per key, without deletes. Called on the flusher, which waits meanwhile: copy what is needed and leave
+    /// the rest to the enumeration, which may run on another thread (the copy must not see later changes).
     /// </summary>
-    IReadOnlyList<TRecord> LiveRecords();
+    IReadOnlyCollection<TRecord> LiveRecords();
 }

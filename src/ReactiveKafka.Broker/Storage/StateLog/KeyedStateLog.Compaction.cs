@@ -242,11 +242,11 @@ internal sealed partial class KeyedStateLog<TRecord>
     }
 
     /// <summary>One compaction: the live set as of <see cref="StartLength"/> and the temporary file it is written to.</summary>
-    private sealed class CompactionRun(long started, IReadOnlyList<TRecord> live, long startLength, long startRecords, string temporary)
+    private sealed class CompactionRun(long started, IReadOnlyCollection<TRecord> live, long startLength, long startRecords, string temporary)
     {
         public long Started { get; } = started;
 
-        public IReadOnlyList<TRecord> Live { get; } = live;
+        public IReadOnlyCollection<TRecord> Live { get; } = live;
 
         /// <summary>The log's length when the live set was taken: what follows is copied at the swap.</summary>
         public long StartLength { get; } = startLength;

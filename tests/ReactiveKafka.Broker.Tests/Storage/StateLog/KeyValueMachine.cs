@@ -90,7 +90,7 @@ internal sealed class KeyValueMachine : IStateLogMachine<KeyValue>
         }
     }
 
-    public IReadOnlyList<KeyValue> LiveRecords()
+    public IReadOnlyCollection<KeyValue> LiveRecords()
     {
         lock (_state)
         {
