@@ -31,7 +31,7 @@ public sealed class StateLogCompactionScenario : IScenario
         async Task<(double Milliseconds, long Bytes)> Probed(int run, bool inline)
         {
             var directory = context.NewDirectory("state-log");
-            var (milliseconds, bytes, pause, probe) = await CompactOnceAsync(directory, keys, inline);
+            var (milliseconds, bytes, pause, snapshot, probe) = await CompactOnceAsync(directory, keys, inline);
             Directory.Delete(directory, recursive: true);
             if (run >= 0 && probe.Length > 0)
             {
@@ -41,6 +41,7 @@ public sealed class StateLogCompactionScenario : IScenario
                 Add($"{side}: probe commit latency p99 (ms)", Stats.Percentile(probe, 0.99));
                 Add($"{side}: probe commit latency p50 (ms)", Stats.Percentile(probe, 0.5));
                 Add($"{side}: flusher pause (ms)", pause);
+                Add($"{side}: of which the live-set snapshot (ms)", snapshot);
             }
 
             return (milliseconds, bytes);
@@ -111,7 +112,7 @@ public sealed class StateLogCompactionScenario : IScenario
     /// Commits every key twice, then waits for the compaction that half-dead file triggers, while a probe commits single
     /// offsets one after another (what a consumer's commit sees during the compaction).
     /// </summary>
-    private static async Task<(double Milliseconds, long Bytes, double PauseMilliseconds, double[] ProbeLatencies)> CompactOnceAsync(string directory, int keys, bool inline)
+    private static async Task<(double Milliseconds, long Bytes, double PauseMilliseconds, double SnapshotMilliseconds, double[] ProbeLatencies)> CompactOnceAsync(string directory, int keys, bool inline)
     {
         var options = new StateLogOptions { CompactionMinBytes = 0, ConcurrentCompactionMinRecords = inline ? long.MaxValue : 0 };
         await using var store = OffsetStore.Open(directory, options: options);
@@ -158,7 +159,7 @@ public sealed class StateLogCompactionScenario : IScenario
 
         stopProbe.Cancel();
         var latencies = await probe;
-        return (store.Log.LastCompactionDuration.TotalMilliseconds, store.Log.Length, store.Log.LastCompactionFlusherPause.TotalMilliseconds, latencies);
+        return (store.Log.LastCompactionDuration.TotalMilliseconds, store.Log.Length, store.Log.LastCompactionFlusherPause.TotalMilliseconds, store.Log.LastCompactionSnapshotDuration.TotalMilliseconds, latencies);
     }
 
     private static OffsetLogRecord[] Commits(int start, int keys, int round) =>

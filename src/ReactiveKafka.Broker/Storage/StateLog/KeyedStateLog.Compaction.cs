@@ -8,6 +8,7 @@ internal sealed partial class KeyedStateLog<TRecord>
     private int _compactions;
     private long _lastCompactionTicks;
     private long _lastPauseTicks;
+    private long _lastSnapshotTicks;
 
     /// <summary>The record count at which the thresholds are checked next (asking the live count every batch would cost).</summary>
     private long _nextCompactionCheck;
@@ -26,6 +27,9 @@ internal sealed partial class KeyedStateLog<TRecord>
     /// taking the live set plus copying the tail and the swap.
     /// </summary>
     public TimeSpan LastCompactionFlusherPause => TimeSpan.FromTicks(Volatile.Read(ref _lastPauseTicks));
+
+    /// <summary>Of <see cref="LastCompactionFlusherPause"/>, how long taking the live set and creating the temporary file took.</summary>
+    public TimeSpan LastCompactionSnapshotDuration => TimeSpan.FromTicks(Volatile.Read(ref _lastSnapshotTicks));
 
     /// <summary>
     /// Finishes a compaction whose snapshot is written, or starts one when over both thresholds. Runs at open or on the
@@ -71,7 +75,7 @@ internal sealed partial class KeyedStateLog<TRecord>
         if (inline || live < _options.ConcurrentCompactionMinRecords)
         {
             // Small (or at open, where nothing waits): cheaper than a hand-off.
-            WriteSnapshot(run, CancellationToken.None);
+            WriteSnapshot(run, CancellationToken.None, catchUp: false);
             Finish(run, inline: true);
             return;
         }
@@ -81,7 +85,7 @@ internal sealed partial class KeyedStateLog<TRecord>
         {
             try
             {
-                WriteSnapshot(run, run.Cancel.Token);
+                WriteSnapshot(run, run.Cancel.Token, catchUp: true);
             }
             finally
             {
@@ -105,8 +109,12 @@ internal sealed partial class KeyedStateLog<TRecord>
         return run;
     }
 
-    /// <summary>Writes the live records to the temporary file and fsyncs it; a failure is kept in the task for <see cref="Finish"/>.</summary>
-    private void WriteSnapshot(CompactionRun run, CancellationToken cancel)
+    /// <summary>
+    /// Writes the live records to the temporary file; when beside the flusher, also copies what was appended to the log
+    /// meanwhile (a catch-up, so the flusher has less to copy at the swap); then fsyncs it. A failure is kept in the run
+    /// for <see cref="Finish"/>.
+    /// </summary>
+    private void WriteSnapshot(CompactionRun run, CancellationToken cancel, bool catchUp)
     {
         try
         {
@@ -119,8 +127,19 @@ internal sealed partial class KeyedStateLog<TRecord>
                 }
             }
 
-            run.Output!.Flush(flushToDisk: true);
             CompactionStepHook?.Invoke(CompactionStep.SnapshotWritten);
+            run.CopiedTo = run.StartLength;
+            if (catchUp)
+            {
+                // Everything below _length is written (it moves after the write); the flusher keeps appending past it.
+                var to = Volatile.Read(ref _length);
+                using var reader = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.None);
+                CopyRange(reader, run.StartLength, to, run.Output!);
+                run.CopiedTo = to;
+            }
+
+            run.Output!.Flush(flushToDisk: true);
+            CompactionStepHook?.Invoke(CompactionStep.CaughtUp);
         }
         catch (Exception e)
         {
@@ -129,8 +148,8 @@ internal sealed partial class KeyedStateLog<TRecord>
     }
 
     /// <summary>
-    /// On the flusher: appends the frames written to the log since the snapshot was taken to the temporary file, fsyncs
-    /// it, renames it over the log and fsyncs the directory; the temporary file's handle becomes the log's, so no reopen
+    /// On the flusher: appends the frames written to the log since the snapshot was taken (since the catch-up, when there
+    /// was one) to the temporary file, fsyncs it, renames it over the log and fsyncs the directory; the temporary file's handle becomes the log's, so no reopen
     /// can fail after the rename. Until the rename the old log is complete, so a crash at any step loses nothing.
     /// </summary>
     private void Finish(CompactionRun run, bool inline)
@@ -144,8 +163,13 @@ internal sealed partial class KeyedStateLog<TRecord>
                 throw new IOException($"Writing {run.Temporary} failed.", error);
             }
 
-            CopyTail(run.StartLength, _length, output);
-            output.Flush(flushToDisk: true);
+            if (_length > run.CopiedTo)
+            {
+                CopyRange(_file, run.CopiedTo, _length, output);
+                _file.Seek(_length, SeekOrigin.Begin);
+                output.Flush(flushToDisk: true);
+            }
+
             CompactionStepHook?.Invoke(CompactionStep.TailCopied);
             File.Move(run.Temporary, Path, overwrite: true);
         }
@@ -174,6 +198,7 @@ internal sealed partial class KeyedStateLog<TRecord>
         Volatile.Write(ref _lastCompactionTicks, elapsed.Ticks);
         var swap = Stopwatch.GetElapsedTime(paused);
         Volatile.Write(ref _lastPauseTicks, inline ? elapsed.Ticks : run.SnapshotTicks + swap.Ticks);
+        Volatile.Write(ref _lastSnapshotTicks, run.SnapshotTicks);
         Interlocked.Increment(ref _compactions);
         CompactionStepHook?.Invoke(CompactionStep.Swapped);
         _logger.LogInformation(
@@ -181,8 +206,8 @@ internal sealed partial class KeyedStateLog<TRecord>
             Path, before, output.Position, run.Live.Count, tailRecords, elapsed.TotalMilliseconds, TimeSpan.FromTicks(run.SnapshotTicks).TotalMilliseconds, swap.TotalMilliseconds);
     }
 
-    /// <summary>Copies the log's bytes in [<paramref name="from"/>, <paramref name="to"/>) to the end of <paramref name="output"/>.</summary>
-    private void CopyTail(long from, long to, FileStream output)
+    /// <summary>Copies the bytes of <paramref name="source"/> in [<paramref name="from"/>, <paramref name="to"/>) to the end of <paramref name="output"/>.</summary>
+    private void CopyRange(FileStream source, long from, long to, FileStream output)
     {
         if (to <= from)
         {
@@ -190,10 +215,10 @@ internal sealed partial class KeyedStateLog<TRecord>
         }
 
         var buffer = new byte[(int)Math.Min(to - from, 1 << 20)];
-        _file.Seek(from, SeekOrigin.Begin);
+        source.Seek(from, SeekOrigin.Begin);
         for (var position = from; position < to;)
         {
-            var read = _file.Read(buffer, 0, (int)Math.Min(buffer.Length, to - position));
+            var read = source.Read(buffer, 0, (int)Math.Min(buffer.Length, to - position));
             if (read == 0)
             {
                 throw new IOException($"{Path} ended at {position} bytes, before the {to} written.");
@@ -202,8 +227,6 @@ internal sealed partial class KeyedStateLog<TRecord>
             output.Write(buffer, 0, read);
             position += read;
         }
-
-        _file.Seek(to, SeekOrigin.Begin);
     }
 
     /// <summary>The old file is complete and still in use; try again after a good share more records.</summary>
@@ -263,6 +286,9 @@ internal sealed partial class KeyedStateLog<TRecord>
 
         public Exception? Error { get; set; }
 
+        /// <summary>How far the log is copied into the temporary file: the snapshot's start, or the catch-up's end.</summary>
+        public long CopiedTo { get; set; }
+
         /// <summary>How long taking the live set and creating the temporary file took (on the flusher).</summary>
         public long SnapshotTicks { get; set; }
     }
@@ -274,10 +300,16 @@ internal enum CompactionStep
     /// <summary>The live set is taken and the temporary file created (on the flusher).</summary>
     SnapshotTaken,
 
-    /// <summary>The live records are in the temporary file and fsync'd (beside the flusher when concurrent).</summary>
+    /// <summary>The live records are in the temporary file, not yet fsync'd (beside the flusher when concurrent).</summary>
     SnapshotWritten,
 
-    /// <summary>The frames written meanwhile are copied to the temporary file and fsync'd; the rename is next (on the flusher).</summary>
+    /// <summary>
+    /// When concurrent, what was appended to the log until now is copied after them; the temporary file is fsync'd (beside
+    /// the flusher).
+    /// </summary>
+    CaughtUp,
+
+    /// <summary>The frames appended since are copied to the temporary file and fsync'd; the rename is next (on the flusher).</summary>
     TailCopied,
 
     /// <summary>The temporary file is renamed over the log; the directory fsync is next.</summary>

@@ -44,15 +44,15 @@ public sealed class ConcurrentCompactionTests : IDisposable
     }
 
     /// <summary>
-    /// While the snapshot is held back: updates of old and new keys and deletes of keys the snapshot holds, one append
+    /// While the compaction is held back: updates of old and new keys and deletes of keys the snapshot holds, one append
     /// at a time, each acknowledged within the timeout although the compaction is not finished.
     /// </summary>
-    private static async Task WriteDuringAsync(KeyedStateLog<KeyValue> log, Dictionary<string, string> expected, int count)
+    private static async Task WriteDuringAsync(KeyedStateLog<KeyValue> log, Dictionary<string, string> expected, int count, string prefix = "b")
     {
         for (var i = 0; i < count; i++)
         {
             var key = "k" + (i % 150);
-            var record = i % 15 == 0 ? new KeyValue(key, null) : new KeyValue(key, "b" + i);
+            var record = i % 15 == 0 ? new KeyValue(key, null) : new KeyValue(key, prefix + i);
             await log.Append([record]).WaitAsync(Timeout, TestContext.Current.CancellationToken);
             if (record.Value is null)
             {
@@ -83,12 +83,13 @@ public sealed class ConcurrentCompactionTests : IDisposable
     public async Task AppendsDuringACompaction_CompleteWithoutWaitingAndAreCopiedInOrder_ACrashAtEachStepLosesNothing()
     {
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var beforeCatchUp = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var beforeSwap = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var steps = new List<CompactionStep>();
         long liveAtSnapshot = 0, recordsAtSnapshot = 0;
         var (log, state) = Open(LogPath, Concurrent);
         var expected = new Dictionary<string, string>();
-        Dictionary<string, string> atCrash;
+        var atCrash = new Dictionary<CompactionStep, Dictionary<string, string>>();
         await using (log)
         {
             log.CompactionStepHook = step =>
@@ -105,30 +106,39 @@ public sealed class ConcurrentCompactionTests : IDisposable
                         liveAtSnapshot = ((IStateLogMachine<KeyValue>)state).LiveCount;
                         recordsAtSnapshot = log.RecordsInFile;
                         started.TrySetResult();
-                        break;
+                        return;
                     case CompactionStep.SnapshotWritten:
-                        // Beside the flusher: hold the rewrite back while the test appends, as a slow disk would.
-                        release.Task.Wait(Timeout);
+                        // Beside the flusher: hold the rewrite back while the test appends, as a slow disk would; the
+                        // appends made now are copied by the catch-up.
+                        beforeCatchUp.Task.Wait(Timeout);
+                        break;
+                    case CompactionStep.CaughtUp:
+                        // The appends made now are copied by the flusher at the swap.
+                        beforeSwap.Task.Wait(Timeout);
                         break;
                 }
 
-                if (step != CompactionStep.SnapshotTaken)
-                {
-                    CopyAsCrash(step.ToString());
-                }
+                CopyAsCrash(step.ToString());
             };
 
             await FillUntilAsync(log, expected, started.Task);
-            await WriteDuringAsync(log, expected, 300);
+            await WriteDuringAsync(log, expected, 150, "b");
+            atCrash[CompactionStep.SnapshotWritten] = new Dictionary<string, string>(expected);
+            beforeCatchUp.SetResult();
+            await BrokerFixture.WaitUntilAsync(() => { lock (steps) { return steps.Contains(CompactionStep.CaughtUp); } }, Timeout, "the catch-up");
+            await WriteDuringAsync(log, expected, 150, "c");
             Assert.Equal(expected, state.State);
-            atCrash = new Dictionary<string, string>(expected);
             var tail = log.RecordsInFile - recordsAtSnapshot;
             Assert.True(tail >= 300, $"{tail} records after the snapshot.");
+            foreach (var step in new[] { CompactionStep.CaughtUp, CompactionStep.TailCopied, CompactionStep.Renamed, CompactionStep.Swapped })
+            {
+                atCrash[step] = new Dictionary<string, string>(expected);
+            }
 
-            release.SetResult();
+            beforeSwap.SetResult();
             await BrokerFixture.WaitUntilAsync(() => log.Compactions == 1, Timeout, "the swap of the compaction");
             log.CompactionStepHook = null;
-            Assert.Equal([CompactionStep.SnapshotTaken, CompactionStep.SnapshotWritten, CompactionStep.TailCopied, CompactionStep.Renamed, CompactionStep.Swapped], steps);
+            Assert.Equal([CompactionStep.SnapshotTaken, CompactionStep.SnapshotWritten, CompactionStep.CaughtUp, CompactionStep.TailCopied, CompactionStep.Renamed, CompactionStep.Swapped], steps);
             Assert.False(File.Exists(TemporaryOf(LogPath)));
             Assert.True(recordsAtSnapshot > liveAtSnapshot, "The snapshot dropped nothing.");
             Assert.Equal(liveAtSnapshot + tail, log.RecordsInFile);
@@ -146,13 +156,14 @@ public sealed class ConcurrentCompactionTests : IDisposable
             Assert.Equal(expected, replayed.State);
         }
 
-        foreach (var step in new[] { CompactionStep.SnapshotWritten, CompactionStep.TailCopied, CompactionStep.Renamed, CompactionStep.Swapped })
+        foreach (var (step, want) in atCrash)
         {
             var crashed = Path.Combine(_directory.Combine("crash-" + step), Path.GetFileName(LogPath));
             var (recovered, recoveredState) = Open(crashed, Concurrent);
             await using (recovered)
             {
-                Assert.True(atCrash.Count == recoveredState.State.Count && !atCrash.Except(recoveredState.State).Any(), $"A crash after {step} recovered a different state.");
+                var got = recoveredState.State;
+                Assert.True(want.Count == got.Count && !want.Except(got).Any(), $"A crash after {step} recovered a different state.");
                 Assert.False(File.Exists(TemporaryOf(crashed)), $"A crash after {step}: the temporary file is still there after open.");
             }
         }
