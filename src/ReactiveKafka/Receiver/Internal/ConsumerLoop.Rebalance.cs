@@ -17,7 +17,7 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
         Assign(partitions, starts: null);
 
     private void OnRevoked(IConsumer<TKey, TValue> consumer, List<TopicPartitionOffset> partitions) =>
-        Revoke(Owned(partitions), commit: MayCommit, lost: false);
+        Revoke(Owned(partitions), commit: MayCommit && !_closingConsumer, lost: false);
 
     private void OnLost(IConsumer<TKey, TValue> consumer, List<TopicPartitionOffset> partitions) =>
         Revoke(Owned(partitions), commit: false, lost: true);

@@ -37,6 +37,13 @@ internal sealed partial class ConsumerLoop<TKey, TValue> : IAcknowledgementSink,
     private readonly long _holdBeforePauseTicks;
     private IConsumer<TKey, TValue>? _consumer;
     private volatile bool _closeRequested;
+
+    /// <summary>
+    /// Set just before <c>Consumer.Close()</c>, which revokes the assignment from inside itself: the revocation then
+    /// commits nothing, because the offsets were committed just before and a synchronous commit made from that callback
+    /// can block the closing thread for good in librdkafka (seen with cooperative-sticky during a rebalance).
+    /// </summary>
+    private bool _closingConsumer;
     private Exception? _failure;
     private long _clientErrors;
     private long _assignments;
@@ -439,6 +446,7 @@ internal sealed partial class ConsumerLoop<TKey, TValue> : IAcknowledgementSink,
             _stopped.TrySetResult();
             try
             {
+                _closingConsumer = true;
                 consumer.Close();
             }
             catch (Exception error) when (error is KafkaException or ObjectDisposedException)

@@ -20,16 +20,6 @@ internal sealed partial class ProducerCore<TKey, TValue> : IDisposable, IObserve
     private const string BackgroundPoll = "dotnet.producer.enable.background.poll";
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
 
-    /// <summary>On the sender's own poll thread: the streams whose results of the current poll wait for one wake.</summary>
-    [ThreadStatic]
-    private static List<IDeferredWake>? t_deferredWakes;
-
-    [ThreadStatic]
-    private static Message<byte[], byte[]>? t_message;
-
-    [ThreadStatic]
-    private static TopicPartition? t_topicPartition;
-
     private readonly IProducer<byte[], byte[]> _producer;
     private readonly ILogger _clientLogger;
     private readonly ILogger _logger;
@@ -187,7 +177,7 @@ internal sealed partial class ProducerCore<TKey, TValue> : IDisposable, IObserve
     /// </summary>
     public bool DeferWake(IDeferredWake stream)
     {
-        var deferred = t_deferredWakes;
+        var deferred = ProducerThreadState.DeferredWakes;
         if (deferred is null)
         {
             return false;
@@ -204,7 +194,7 @@ internal sealed partial class ProducerCore<TKey, TValue> : IDisposable, IObserve
 
     private void PollLoop()
     {
-        var deferred = t_deferredWakes = [];
+        var deferred = ProducerThreadState.DeferredWakes = [];
         while (!_stopPolling)
         {
             try
@@ -285,7 +275,6 @@ internal sealed partial class ProducerCore<TKey, TValue> : IDisposable, IObserve
             return true;
         }
 
-        var record = entry.Record;
         if (!entry.IsPooled && !entry.Registered)
         {
             // A stream's records are found through its pool at close; a single send's through the registry.
@@ -301,14 +290,14 @@ internal sealed partial class ProducerCore<TKey, TValue> : IDisposable, IObserve
         // Confluent copies the message into librdkafka before Produce returns, so one message object per thread
         // serves every record, and one TopicPartition per topic and partition (Produce(string, ...) would allocate one
         // per call). Both would otherwise be allocated per record, on the path that decides throughput.
-        var message = t_message ??= new Message<byte[], byte[]>();
+        var message = ProducerThreadState.Message ??= new Message<byte[], byte[]>();
         message.Key = serialized.Key!;
         message.Value = serialized.Value!;
         message.Headers = serialized.Headers;
-        message.Timestamp = record.Timestamp is { } timestamp ? new Timestamp(timestamp) : Timestamp.Default;
+        message.Timestamp = entry.Timestamp is { } timestamp ? new Timestamp(timestamp) : Timestamp.Default;
         try
         {
-            _producer.Produce(TopicPartitionFor(record.Topic, record.Partition), message, entry.DeliveryHandler);
+            _producer.Produce(TopicPartitionFor(entry.Topic, entry.Partition), message, entry.DeliveryHandler);
             return true;
         }
         catch (KafkaException error) when (error.Error.Code == ErrorCode.Local_QueueFull)
@@ -317,12 +306,12 @@ internal sealed partial class ProducerCore<TKey, TValue> : IDisposable, IObserve
         }
         catch (KafkaException error)
         {
-            entry.Fail(error.Error, error, RequestedPartition(record.Partition));
+            entry.Fail(error.Error, error, RequestedPartition(entry.Partition));
             return true;
         }
         catch (Exception error)
         {
-            entry.Fail(new Error(ErrorCode.Local_Fail, error.Message), error, RequestedPartition(record.Partition));
+            entry.Fail(new Error(ErrorCode.Local_Fail, error.Message), error, RequestedPartition(entry.Partition));
             return true;
         }
         finally
@@ -340,10 +329,10 @@ internal sealed partial class ProducerCore<TKey, TValue> : IDisposable, IObserve
     private static TopicPartition TopicPartitionFor(string topic, int? partition)
     {
         var requested = RequestedPartition(partition);
-        var cached = t_topicPartition;
+        var cached = ProducerThreadState.TopicPartition;
         if (cached is null || cached.Partition != requested || !string.Equals(cached.Topic, topic, StringComparison.Ordinal))
         {
-            cached = t_topicPartition = new TopicPartition(topic, requested);
+            cached = ProducerThreadState.TopicPartition = new TopicPartition(topic, requested);
         }
 
         return cached;
