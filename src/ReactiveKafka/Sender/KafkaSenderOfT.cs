@@ -195,8 +195,12 @@ public sealed class KafkaSender<TKey, TValue> : IAsyncDisposable, IDisposable
     /// </summary>
     /// <remarks>
     /// <para>
-    /// A transaction begins when its inner source is taken, and commits when the source completes and every record is
-    /// acknowledged. It aborts when the source fails, a record fails, or the commit fails with an abortable error:
+    /// A transaction opens when its inner source is taken (<see cref="KafkaTransactionManager.IsInTransaction"/>), is begun
+    /// in the producer before its first record is sent or its first offsets are added, and commits when the source
+    /// completes and every record is acknowledged. A source that completes with neither records nor offsets (a batch of
+    /// <see cref="KafkaReceiver{TKey, TValue}.ReceiveExactlyOnce"/> polled before an abort) makes no begin and no commit
+    /// call: its result sequence just completes empty. So send a transaction's records through its inner source, not by
+    /// another call of the sender from inside it (the producer may not be in the transaction yet). It aborts when the source fails, a record fails, or the commit fails with an abortable error:
     /// its result sequence then ends with that error (nothing of the transaction is visible to read_committed consumers)
     /// and the next transaction goes on. Fencing (<see cref="ErrorCode.ProducerFenced"/>: a newer sender with the same
     /// transactional id exists) and other fatal errors end the transaction's result sequence and the outer sequence with

@@ -41,6 +41,9 @@ public sealed class KafkaTransactionManager
     private bool _initialized;
     private long _transaction;
     private long _transactions;
+    private bool _begun; // the open transaction is begun in the producer (a deferred one is not until it needs to be)
+    private long _commits;
+    private long _unbegunEnds;
     private volatile KafkaException? _fatal;
 
     internal KafkaTransactionManager(IProducer<byte[], byte[]> producer, TransactionThread thread, string transactionalId, TimeSpan timeout)
@@ -62,6 +65,15 @@ public sealed class KafkaTransactionManager
 
     /// <summary>The number of the open transaction (1 for the first one), or 0 while none is open (internal: SendTransactionally, the receiver).</summary>
     internal long CurrentTransaction => Volatile.Read(ref _transaction);
+
+    /// <summary>Transactions committed in the producer (diagnostics, tests): a deferred one that never needed beginning is not among them.</summary>
+    internal long Commits => Interlocked.Read(ref _commits);
+
+    /// <summary>
+    /// Deferred transactions (<see cref="BeginDeferredAsync"/>) that ended without being begun in the producer: nothing
+    /// was sent and no offsets were added, so neither a begin nor a commit was made (diagnostics, tests).
+    /// </summary>
+    internal long UnbegunEnds => Interlocked.Read(ref _unbegunEnds);
 
     /// <summary>True when called from inside a transaction call's hook (the owned thread).</summary>
     internal bool OnTransactionThread => _thread.IsCurrent;
@@ -85,9 +97,47 @@ public sealed class KafkaTransactionManager
 
             Initialize();
             Call(() => _producer.BeginTransaction(), retry: false);
+            _begun = true;
             Volatile.Write(ref _transaction, ++_transactions);
             return _transaction;
         }).WaitAsync(cancellationToken);
+
+    /// <summary>
+    /// Opens a transaction (its number, <see cref="IsInTransaction"/>) without beginning it in the producer yet: that
+    /// happens when its first record is about to be sent (<see cref="EnsureBegunAsync"/>) or its first offsets are added.
+    /// Committing one that was never begun makes no call at all; so a transaction with nothing in it (a stale batch of
+    /// <c>ReceiveExactlyOnce</c>) costs no begin and no commit. Aborting one that was never begun tells the listeners all
+    /// the same (the receiver rewinds: records handed out for it must come again). SendTransactionally only.
+    /// </summary>
+    internal Task<long> BeginDeferredAsync(CancellationToken cancellationToken) =>
+        Run(nameof(BeginAsync), () =>
+        {
+            if (_transaction != 0)
+            {
+                throw new InvalidOperationException(
+                    $"KafkaTransactionManager.BeginAsync: transaction {_transaction} of '{TransactionalId}' is already open; transactions do not nest (commit or abort it first).");
+            }
+
+            Initialize(); // as BeginAsync: initializing (and fencing older producers) is not deferred
+            _begun = false;
+            Volatile.Write(ref _transaction, ++_transactions);
+            return _transaction;
+        }).WaitAsync(cancellationToken);
+
+    /// <summary>
+    /// Begins transaction <paramref name="expected"/> in the producer if it was deferred and is not begun yet, before its
+    /// first record is sent; fails with <see cref="TransactionAbortedException"/> when it is no longer open.
+    /// </summary>
+    internal Task<long> EnsureBegunAsync(long expected, CancellationToken cancellationToken) =>
+        Run(nameof(BeginAsync), () =>
+        {
+            RequireOpen(nameof(BeginAsync), expected);
+            BeginIfDeferred();
+            return _transaction;
+        }).WaitAsync(cancellationToken);
+
+    /// <summary>True when transaction <paramref name="transaction"/> is open and begun in the producer. Racy off the transaction thread; a true stays true until it ends.</summary>
+    internal bool IsBegun(long transaction) => Volatile.Read(ref _transaction) == transaction && Volatile.Read(ref _begun);
 
     /// <summary>
     /// Adds consumed offsets to the open transaction: they are committed to the consumer group with the transaction
@@ -111,6 +161,7 @@ public sealed class KafkaTransactionManager
             RequireOpen(nameof(SendOffsetsAsync));
             if (list.Count > 0)
             {
+                BeginIfDeferred();
                 Call(() => _producer.SendOffsetsToTransaction(list, groupMetadata, _timeout), retry: true);
             }
 
@@ -162,8 +213,18 @@ public sealed class KafkaTransactionManager
         {
             RequireOpen(nameof(CommitAsync), expected);
             var transaction = _transaction;
+            if (!_begun)
+            {
+                // Deferred and never begun: nothing was sent and no offsets were added, so there is nothing to commit
+                // (and no listener has anything of it to acknowledge).
+                Volatile.Write(ref _transaction, 0);
+                Interlocked.Increment(ref _unbegunEnds);
+                return transaction;
+            }
+
             Call(() => _producer.CommitTransaction(_timeout), retry: true);
             Volatile.Write(ref _transaction, 0);
+            Interlocked.Increment(ref _commits);
             Notify(listener => listener.Committed(transaction));
             return transaction;
         }).WaitAsync(cancellationToken);
@@ -203,9 +264,27 @@ public sealed class KafkaTransactionManager
     private void AbortOpen()
     {
         var transaction = _transaction;
-        Call(() => _producer.AbortTransaction(_timeout), retry: true);
+        if (_begun)
+        {
+            Call(() => _producer.AbortTransaction(_timeout), retry: true);
+        }
+        else
+        {
+            Interlocked.Increment(ref _unbegunEnds);
+        }
+
         Volatile.Write(ref _transaction, 0);
-        Notify(listener => listener.Aborted(transaction));
+        Notify(listener => listener.Aborted(transaction)); // also when never begun: records may have been handed out for it
+    }
+
+    /// <summary>Begins the open transaction in the producer if it was deferred (transaction thread).</summary>
+    private void BeginIfDeferred()
+    {
+        if (!_begun)
+        {
+            Call(() => _producer.BeginTransaction(), retry: false);
+            Volatile.Write(ref _begun, true);
+        }
     }
 
     private Task<T> Run<T>(string call, Func<T> operation) =>

@@ -1,7 +1,3 @@
-using System.Buffers.Binary;
-using System.Diagnostics;
-using System.Reactive.Subjects;
-using Confluent.Kafka;
 using ReactiveKafka.Benchmarks.Core;
 
 namespace ReactiveKafka.Benchmarks.Scenarios;
@@ -17,7 +13,7 @@ namespace ReactiveKafka.Benchmarks.Scenarios;
 /// </remarks>
 public sealed class TrickleScenario : IScenario
 {
-    private const int ValueSize = 100;
+    private const int ValueSize = PacedPipeline.ValueSize;
     private static readonly int[] Rates = [1_000, 10_000, 100_000];
 
     public string Name => "trickle";
@@ -100,161 +96,13 @@ public sealed class TrickleScenario : IScenario
     }
 
     /// <summary>
-    /// Sends records at <paramref name="rate"/> for <paramref name="seconds"/> and receives them; returns the sorted
-    /// latencies (ms), this process's cost while they flowed, and the record count.
+    /// Sends records at <paramref name="rate"/> for <paramref name="seconds"/> (no warm-up within the run) and receives
+    /// them; returns the sorted latencies (ms), this process's cost while they flowed, and the record count.
     /// </summary>
     private static async Task<(double[] Sorted, RunCost Cost, int Count)> MeasureAsync(string bootstrap, int rate, double seconds, bool reactive)
     {
-        var topic = Clients.Topic("trickle");
         var total = (int)(rate * seconds);
-        var latencies = new double[total];
-        var received = 0;
-        var markerSeen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var allSeen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        // The topic exists with one marker record; the consumer is ready once it has read it.
-        var producerConfig = Clients.ProducerConfig(bootstrap);
-        producerConfig.LingerMs = 0;
-        var marker = new byte[ValueSize];
-        BinaryPrimitives.WriteInt64LittleEndian(marker, -1);
-        using (var p = new ProducerBuilder<Null, byte[]>(producerConfig).Build())
-        {
-            Clients.ProduceAll(p, topic, 1, marker);
-        }
-
-        void OnValue(byte[] value)
-        {
-            var now = Stopwatch.GetTimestamp();
-            var seq = BinaryPrimitives.ReadInt64LittleEndian(value);
-            if (seq < 0)
-            {
-                markerSeen.TrySetResult();
-                return;
-            }
-
-            latencies[seq] = Stopwatch.GetElapsedTime(BinaryPrimitives.ReadInt64LittleEndian(value.AsSpan(8)), now).TotalMilliseconds;
-            if (++received == total)
-            {
-                allSeen.TrySetResult();
-            }
-        }
-
-        var consumerConfig = Clients.ConsumerConfig(bootstrap);
-        var assignment = new[] { new TopicPartitionOffset(topic, 0, Offset.Beginning) };
-        using var stop = new CancellationTokenSource();
-        IDisposable? subscription = null;
-        Task? consumeLoop = null;
-        if (reactive)
-        {
-            var receiver = KafkaReceiver.Create(new ReceiverOptions<Ignore, byte[]>(consumerConfig) { Assignment = assignment, CommitInterval = TimeSpan.FromSeconds(1) });
-            subscription = receiver.Receive().Subscribe(
-                r =>
-                {
-                    OnValue(r.Value);
-                    r.Offset.Acknowledge();
-                },
-                e => allSeen.TrySetException(e));
-        }
-        else
-        {
-            consumeLoop = Task.Factory.StartNew(() =>
-            {
-                using var consumer = new ConsumerBuilder<Ignore, byte[]>(consumerConfig).Build();
-                consumer.Assign(assignment);
-                while (!stop.IsCancellationRequested)
-                {
-                    var record = consumer.Consume(TimeSpan.FromMilliseconds(50));
-                    if (record is { IsPartitionEOF: false })
-                    {
-                        OnValue(record.Message.Value);
-                    }
-                }
-
-                consumer.Close();
-            }, TaskCreationOptions.LongRunning);
-        }
-
-        RunCost cost;
-        try
-        {
-            await markerSeen.Task.WaitAsync(TimeSpan.FromSeconds(60));
-            var failed = 0;
-            if (reactive)
-            {
-                await using var sender = KafkaSender.Create(new SenderOptions<Null, byte[]>(producerConfig));
-                using var source = new Subject<SenderRecord<Null, byte[], long>>();
-                using var results = sender.Send(source).Subscribe(r =>
-                {
-                    if (!r.IsSuccess)
-                    {
-                        Interlocked.Increment(ref failed);
-                    }
-                });
-                var cpu = ProcessCpu.Start();
-                await Task.Factory.StartNew(() => Pace(total, rate, i => source.OnNext(new SenderRecord<Null, byte[], long>(topic, null!, Stamp(i), i))), TaskCreationOptions.LongRunning);
-                await allSeen.Task.WaitAsync(TimeSpan.FromSeconds(60));
-                cost = cpu.Stop();
-                source.OnCompleted();
-            }
-            else
-            {
-                using var producer = new ProducerBuilder<Null, byte[]>(producerConfig).Build();
-                Action<DeliveryReport<Null, byte[]>> handler = r =>
-                {
-                    if (r.Error.IsError)
-                    {
-                        Interlocked.Increment(ref failed);
-                    }
-                };
-                var cpu = ProcessCpu.Start();
-                await Task.Factory.StartNew(() => Pace(total, rate, i => producer.Produce(topic, new Message<Null, byte[]> { Value = Stamp(i) }, handler)), TaskCreationOptions.LongRunning);
-                await allSeen.Task.WaitAsync(TimeSpan.FromSeconds(60));
-                cost = cpu.Stop();
-                producer.Flush(TimeSpan.FromSeconds(10));
-            }
-
-            if (failed > 0)
-            {
-                throw new InvalidOperationException($"{failed} sends failed");
-            }
-        }
-        finally
-        {
-            subscription?.Dispose();
-            stop.Cancel();
-            if (consumeLoop is not null)
-            {
-                await consumeLoop;
-            }
-        }
-
-        Array.Sort(latencies);
-        return (latencies, cost, total);
-    }
-
-    private static byte[] Stamp(long seq)
-    {
-        var value = new byte[ValueSize];
-        BinaryPrimitives.WriteInt64LittleEndian(value, seq);
-        BinaryPrimitives.WriteInt64LittleEndian(value.AsSpan(8), Stopwatch.GetTimestamp());
-        return value;
-    }
-
-    /// <summary>Calls <paramref name="send"/> for 0..total-1 at <paramref name="rate"/> per second: every ~1 ms, all records due by then.</summary>
-    private static void Pace(int total, int rate, Action<long> send)
-    {
-        var start = Stopwatch.GetTimestamp();
-        var ticksPerRecord = (double)Stopwatch.Frequency / rate;
-        var next = 0;
-        while (next < total)
-        {
-            var now = Stopwatch.GetTimestamp();
-            while (next < total && start + (long)(next * ticksPerRecord) <= now)
-            {
-                send(next++);
-            }
-
-            Thread.Sleep(1);
-        }
+        var (sorted, cost) = await PacedPipeline.RunAsync(bootstrap, "trickle", rate, warmup: 0, measured: total, reactive);
+        return (sorted, cost, total);
     }
 }

@@ -115,7 +115,7 @@ public sealed class ExactlyOnceCrashTests(BundledBrokerFixture broker, ITestOutp
             output.WriteLine(
                 $"{records} records, members a, b, c joined; a killed (kill -9) and replaced, b killed, c left cleanly: " +
                 $"read_committed holds {committedOutput.Count} records ({written} written): {duplicates} duplicates, {lost} lost; " +
-                $"{commits} transactions with records committed ({empty} empty ones: batches polled before an abort), {aborts} aborted (every {FailEvery}th batch failed by the members, {injected} broker faults injected), " +
+                $"{commits} transactions with records committed ({empty} batches polled before an abort came out empty and made no transaction), {aborts} aborted (every {FailEvery}th batch failed by the members, {injected} broker faults injected), " +
                 $"{assignments} assignments seen by the members; processed in {processing.TotalSeconds:F1} s, output stable at {stable.TotalSeconds:F1} s, {clock.Elapsed.TotalSeconds:F1} s in all; " +
                 $"timeline: {string.Join(", ", timeline)}");
             Assert.Equal(0, lost);

@@ -58,6 +58,38 @@ public abstract class ExactlyOnceScenarios(ITestOutputHelper output)
         AssertReadCommittedAgrees(verdict);
     }
 
+    /// <summary>
+    /// After each abort the batches polled ahead come out empty (stale); SendTransactionally makes no transaction for
+    /// them: the producer commits exactly the transactions that hold records, and nothing is lost or duplicated.
+    /// </summary>
+    [Fact]
+    public async Task ReceiveExactlyOnce_BatchesPolledBeforeAnAbort_CommitNoEmptyTransactions()
+    {
+        const int records = 20_000;
+        var input = await CreateTopicAsync();
+        var outputTopic = await CreateTopicAsync();
+        var group = "eos-" + Guid.NewGuid().ToString("N");
+        Produce(BootstrapServers, input, records, Partitions);
+        var pipeline = new Pipeline(BootstrapServers, input, outputTopic, group, failEvery: 5);
+
+        var member = pipeline.Start("a");
+        var transactions = member.Transactions;
+        await WaitUntil(() => pipeline.Processed >= records, TimeSpan.FromSeconds(120), () => $"every record processed in a committed transaction ({pipeline})");
+        await member.DisposeAsync();
+        await WaitUntil(() => pipeline.Settled, TestTimeout, () => $"every transaction's results end ({pipeline})");
+
+        var verdict = pipeline.Judge(records);
+        Output.WriteLine($"{records} records, every 5th batch failed on purpose: {transactions.Commits} transactions committed, {pipeline.Empty} batches came out empty " +
+            $"({transactions.UnbegunEnds} transactions ended without a begin), {pipeline.Aborted} aborted; {verdict}");
+        Assert.True(pipeline.Aborted > 0, "transactions were aborted on purpose");
+        Assert.True(pipeline.Empty > 0, "batches polled before an abort came out empty");
+        Assert.Equal(verdict.Committed, transactions.Commits);
+        Assert.Equal(0, verdict.Lost);
+        Assert.Equal(0, verdict.Duplicates);
+        Assert.Equal(records, verdict.Distinct);
+        AssertReadCommittedAgrees(verdict);
+    }
+
     [Fact]
     public async Task ReceiveExactlyOnceAsync_BatchesCommittedAsTheLoopMovesOn_EveryInputRecordCommittedExactlyOnce()
     {
@@ -139,15 +171,27 @@ public abstract class ExactlyOnceScenarios(ITestOutputHelper output)
         private long _processed;
         private long _batches;
         private long _aborted;
+        private long _empty;
+        private long _sequences;
+        private long _ended;
 
         public long Processed => Interlocked.Read(ref _processed);
+
+        /// <summary>Transactions whose results completed with records.</summary>
+        public long CommittedTransactions => _committed.Count;
+
+        /// <summary>Result sequences that completed without a record (batches polled before an abort).</summary>
+        public long Empty => Interlocked.Read(ref _empty);
+
+        /// <summary>True when every result sequence emitted so far has ended (committed, empty or aborted).</summary>
+        public bool Settled => Interlocked.Read(ref _ended) == Interlocked.Read(ref _sequences);
 
         public long Aborted => Interlocked.Read(ref _aborted);
 
         /// <summary>The error that ended a member's pipeline, if one did (the tests' wait messages show it).</summary>
         public Exception? Failure { get; private set; }
 
-        public override string ToString() => $"{Processed} processed, {Aborted} aborted, failure: {Failure?.ToString() ?? "none"}";
+        public override string ToString() => $"{Processed} processed, {Aborted} aborted, {Interlocked.Read(ref _ended)} of {Interlocked.Read(ref _sequences)} result sequences ended, failure: {Failure?.ToString() ?? "none"}";
 
         /// <summary>Starts a member.</summary>
         /// <param name="name">Names the member's transactional id (unique per member: tags restart with each sender).</param>
@@ -182,6 +226,7 @@ public abstract class ExactlyOnceScenarios(ITestOutputHelper output)
                 }))
                 .Subscribe(results =>
                 {
+                    Interlocked.Increment(ref _sequences);
                     string? tag = null;
                     long count = 0;
                     results.Subscribe(
@@ -190,7 +235,11 @@ public abstract class ExactlyOnceScenarios(ITestOutputHelper output)
                             tag = result.Correlation;
                             count++;
                         },
-                        _ => Interlocked.Increment(ref _aborted),
+                        _ =>
+                        {
+                            Interlocked.Increment(ref _aborted);
+                            Interlocked.Increment(ref _ended);
+                        },
                         () =>
                         {
                             if (tag is not null)
@@ -198,6 +247,12 @@ public abstract class ExactlyOnceScenarios(ITestOutputHelper output)
                                 _committed[tag] = true;
                                 Interlocked.Add(ref _processed, count);
                             }
+                            else
+                            {
+                                Interlocked.Increment(ref _empty);
+                            }
+
+                            Interlocked.Increment(ref _ended);
                         });
                 }, error => Failure ??= error);
             return new Member(sender, receiver, subscription);

@@ -1,3 +1,4 @@
+using System.Reactive.Linq;
 using Confluent.Kafka;
 using ReactiveKafka.Tests.Infrastructure;
 using Xunit;
@@ -56,6 +57,38 @@ public sealed class ExactlyOnceTests(BundledBrokerFixture broker, ITestOutputHel
         Assert.Equal(0, verdict.Duplicates);
         Assert.Equal(records, verdict.Distinct);
         AssertReadCommittedAgrees(verdict);
+    }
+
+    /// <summary>
+    /// The caller filters every record out: nothing is sent, yet each batch's offsets still go into a transaction that
+    /// commits (a batch with offsets only is not an empty one), so the group's committed offsets reach the input's end.
+    /// </summary>
+    [Fact]
+    public async Task ReceiveExactlyOnce_EveryRecordFilteredOut_OffsetsStillCommittedInTransactions()
+    {
+        const int records = 5_000;
+        var input = await CreateTopicAsync();
+        var outputTopic = await CreateTopicAsync();
+        var group = "eos-" + Guid.NewGuid().ToString("N");
+        Produce(BootstrapServers, input, records, Partitions);
+        await using var sender = KafkaSender.Create(TransactionalOptions(BootstrapServers));
+        var transactions = sender.TransactionManager;
+        var receiver = KafkaReceiver.Create(new ReceiverOptions<string, string>(ConsumerConfig(BootstrapServers, group)) { Topics = [input], BufferSize = 200 });
+        long completed = 0;
+        Exception? failure = null;
+        var subscription = sender.SendTransactionally(receiver.ReceiveExactlyOnce(transactions)
+                .Select(batch => batch.Where(static _ => false).Select(r => ExactlyOnceScenarios.Transform(r, outputTopic, "none"))))
+            .Subscribe(results => results.Subscribe(static _ => { }, error => failure ??= error, () => Interlocked.Increment(ref completed)), error => failure ??= error);
+        await WaitUntil(() => CommittedOffsets(BootstrapServers, group, input, Partitions).Sum() == records, TestTimeout,
+            () => $"the group's committed offsets reach the input's end ({string.Join(", ", CommittedOffsets(BootstrapServers, group, input, Partitions))}; " +
+                $"{transactions.Commits} commits, failure: {failure?.ToString() ?? "none"})");
+        subscription.Dispose();
+        await receiver.WhenReleasedAsync(TestContext.Current.CancellationToken);
+
+        Output.WriteLine($"{records} records filtered out: {transactions.Commits} transactions committed offsets only, {Interlocked.Read(ref completed)} result sequences completed");
+        Assert.Null(failure);
+        Assert.True(transactions.Commits > 0, "the offsets were committed in transactions");
+        Assert.Empty(ReadAll(BootstrapServers, outputTopic, Partitions, IsolationLevel.ReadUncommitted));
     }
 
     /// <summary>

@@ -140,6 +140,52 @@ public abstract class TransactionManagerScenarios(ITestOutputHelper output)
         Assert.Equal(expected, committed.Select(r => r.Message.Value).Order());
     }
 
+    /// <summary>
+    /// A source with no record (a stale exactly-once batch looks like this) and one that fails before its first record
+    /// make no transaction in the producer: no begin and no commit or abort call, while the sources around them commit
+    /// as usual.
+    /// </summary>
+    [Fact]
+    public async Task SendTransactionally_SourcesWithoutRecords_BeginAndCommitNothingAndTheOthersGoOn()
+    {
+        var topic = await CreateTopicAsync();
+        await using var sender = KafkaSender.Create(TransactionalOptions(BootstrapServers));
+        var transactions = sender.TransactionManager;
+        var sources = new[]
+        {
+            Records(topic, 0, 10),
+            Observable.Empty<SenderRecord<string, string, int>>(),
+            Records(topic, 10, 10),
+            Observable.Throw<SenderRecord<string, string, int>>(new InvalidOperationException("failed before any record")),
+            Records(topic, 20, 10),
+            Records(topic, 30, 200).ObserveOn(System.Reactive.Concurrency.TaskPoolScheduler.Default), // emits while the begin is on its way
+        };
+        var outcomes = await sender.SendTransactionally(sources.ToObservable())
+            .Select(results => results.Materialize().ToList())
+            .Concat()
+            .ToList()
+            .ToTask(TestContext.Current.CancellationToken)
+            .WaitAsync(TestTimeout, TestContext.Current.CancellationToken);
+
+        Output.WriteLine($"{outcomes.Count} sources: {transactions.Commits} transactions committed, {transactions.UnbegunEnds} ended without a begin");
+        Assert.Equal(6, outcomes.Count);
+        Assert.Equal([10, 0, 10, 0, 10, 200], outcomes.Select(o => o.Count(n => n.Kind == System.Reactive.NotificationKind.OnNext)));
+        Assert.Equal(System.Reactive.NotificationKind.OnCompleted, Assert.Single(outcomes[1]).Kind);
+        Assert.Equal("failed before any record", Assert.Single(outcomes[3]).Exception?.Message);
+        Assert.Equal(4, transactions.Commits);
+        Assert.Equal(2, transactions.UnbegunEnds);
+        Assert.False(transactions.IsInTransaction);
+        var read = ReadAll(BootstrapServers, topic, Partitions, IsolationLevel.ReadCommitted);
+        Assert.Equal(Enumerable.Range(0, 230).Select(i => "v" + i).Order(), read.Select(r => r.Message.Value).Order());
+
+        // Records held while the transaction was being begun go out in the source's order: each partition holds them ascending.
+        foreach (var partition in read.GroupBy(r => r.Partition.Value))
+        {
+            var sequence = partition.OrderBy(r => r.Offset.Value).Select(r => int.Parse(r.Message.Value.AsSpan(1), System.Globalization.CultureInfo.InvariantCulture)).ToList();
+            Assert.Equal(sequence.Order(), sequence);
+        }
+    }
+
     protected static Task ReceiverTestKitWait(Func<bool> condition, string what) =>
         Receiver.ReceiverTestKit.WaitUntil(condition, TestTimeout, what);
 

@@ -11,8 +11,9 @@ namespace ReactiveKafka.Receiver.Internal;
 /// revoked since the poll are not emitted. Disposed before it completes, it sends no offsets.
 /// </summary>
 /// <remarks>
-/// Records are emitted inside <c>Subscribe</c> when a transaction is already open (Rx's rule for a synchronous source),
-/// else on a pool thread once the transaction has begun; completion always follows the offsets' round trip.
+/// Records are emitted inside <c>Subscribe</c> when a transaction is already open and begun (Rx's rule for a synchronous
+/// source), else on a pool thread once it has begun; completion always follows the offsets' round trip. A stale batch
+/// begins nothing, so a deferred transaction of <c>SendTransactionally</c> holding only it is never begun nor committed.
 /// </remarks>
 internal sealed class ExactlyOnceBatch<TKey, TValue>(
     IReadOnlyList<ReceiverRecord<TKey, TValue>> records,
@@ -52,9 +53,17 @@ internal sealed class ExactlyOnceBatch<TKey, TValue>(
                 return;
             }
 
-            if (coordinator.Transactions.CurrentTransaction == 0)
+            // Begun before the records go out: SendTransactionally opens its transaction deferred, and a batch with
+            // records to process (even if the caller filters every one out, its offsets still go in) needs it begun.
+            var transactions = coordinator.Transactions;
+            var open = transactions.CurrentTransaction;
+            if (open == 0)
             {
-                await coordinator.Transactions.BeginCoreAsync(cancellationToken).ConfigureAwait(false);
+                await transactions.BeginCoreAsync(cancellationToken).ConfigureAwait(false);
+            }
+            else if (!transactions.IsBegun(open))
+            {
+                await transactions.EnsureBegunAsync(open, cancellationToken).ConfigureAwait(false);
             }
 
             foreach (var record in live)

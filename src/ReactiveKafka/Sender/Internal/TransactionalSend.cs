@@ -11,6 +11,12 @@ namespace ReactiveKafka.Sender.Internal;
 /// after the other. Each runs as begin, send every record of the source, then commit once the source completed and
 /// every record is acknowledged; a failed record, a failed source or a failed commit aborts it instead.
 /// </summary>
+/// <remarks>
+/// The transaction is opened deferred: it is begun in the producer only before its first record is sent or its first
+/// offsets are added. A source with neither (a batch of <c>ReceiveExactlyOnce</c> polled before an abort, which
+/// completes empty) so ends without any begin or commit call; one with offsets only (every record filtered out)
+/// still commits its offsets in a transaction.
+/// </remarks>
 internal static class TransactionalSend
 {
     public static IObservable<IObservable<SenderResult<TCorrelation>>> Create<TKey, TValue, TCorrelation>(
@@ -34,7 +40,7 @@ internal static class TransactionalSend
         CancellationToken cancellationToken)
     {
         // A failure to begin (fatal, the sender disposed, transactions that cannot be initialized) ends the whole sequence.
-        var transaction = await transactions.BeginCoreAsync(cancellationToken).ConfigureAwait(false);
+        var transaction = await transactions.BeginDeferredAsync(cancellationToken).ConfigureAwait(false);
 
         // Kept until the subscriber takes them: the results of one transaction, which the caller sized.
         var results = new ReplaySubject<SenderResult<TCorrelation>>();
@@ -42,7 +48,7 @@ internal static class TransactionalSend
         Exception? failure = null;
         try
         {
-            await sender.Send(records)
+            await sender.Send(BeginOnFirstRecord<SenderRecord<TKey, TValue, TCorrelation>>.Create(records, transactions, transaction))
                 .Do(result =>
                 {
                     results.OnNext(result);
