@@ -29,4 +29,13 @@ internal static partial class ReceiverLog
 
     [LoggerMessage(EventId = 2007, EventName = "CommitFailedOnRevoke", Level = LogLevel.Warning, Message = "Group {Group}: committing on revocation or close failed with {Code}: {Reason} (the next owner reads the uncommitted records again)")]
     public static partial void CommitFailedWithoutRetry(ILogger logger, string group, ErrorCode code, string reason);
+
+    [LoggerMessage(EventId = 2008, EventName = "CommitMetRebalance", Level = LogLevel.Warning, Message = "Group {Group}: commit attempt {Attempt} refused with {Code} (the member lost or is losing its partitions; librdkafka rejoins the group), retrying for the partitions still owned: {Reason}")]
+    public static partial void CommitMetRebalance(ILogger logger, string group, int attempt, ErrorCode code, string reason);
+
+    [LoggerMessage(EventId = 2009, EventName = "CommitLeftToRebalance", Level = LogLevel.Warning, Message = "Group {Group}: commit still refused with {Code} after {Attempts} attempt(s); left to the next due commit (partitions that move are read again by their next owner): {Reason}")]
+    public static partial void CommitLeftToRebalance(ILogger logger, string group, int attempts, ErrorCode code, string reason);
+
+    [LoggerMessage(EventId = 2010, EventName = "TopicError", Level = LogLevel.Warning, Message = "Group {Group}: topic '{Topic}' cannot be read: {Code}: {Reason} (librdkafka keeps retrying; logged once per topic and error)")]
+    public static partial void TopicError(ILogger logger, string group, string topic, ErrorCode code, string reason);
 }

@@ -128,24 +128,46 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
             return;
         }
 
+        if (CommitErrors.IsRebalance(error))
+        {
+            CommitMetRebalance(error);
+            return;
+        }
+
         if (CommitErrors.IsRetriable(error) && ++_commitAttempts < _options.MaxCommitAttempts)
         {
             ReceiverLog.CommitRetry(_logger, _group, _commitAttempts, error.Code, error.Reason);
             _retryDue = After(_options.CommitRetryInterval);
-
-            // A commit that met a rebalance is retried without pausing: the partitions kept through a cooperative
-            // rebalance go on flowing (pausing them would undo what incremental assignment is for).
-            if (!CommitErrors.IsRebalance(error))
-            {
-                _reasons |= PauseReasons.CommitRetry;
-                PauseReasonChanged(PauseReasons.CommitRetry, started: true);
-            }
-
+            _reasons |= PauseReasons.CommitRetry;
+            PauseReasonChanged(PauseReasons.CommitRetry, started: true);
             _commitRequested = true;
             return;
         }
 
         Fail(new KafkaException(new Error(error.Code, $"Committing offsets failed after {_commitAttempts + (CommitErrors.IsRetriable(error) ? 0 : 1)} attempt(s): {error.Reason}", error.IsFatal)));
+    }
+
+    /// <summary>
+    /// The member lost, or is losing, its partitions (<see cref="CommitErrors.IsRebalance"/>): never the end of the
+    /// sequence. librdkafka calls the lost (or revoked) handler from a coming <c>Consume</c> and joins again; the
+    /// partitions that move drop out of the retries (their ownership period ends, their acknowledgements are dropped and
+    /// their next owner reads them again from the committed offsets: duplicates, never loss). The retry runs without
+    /// pausing, so the partitions kept through a cooperative rebalance go on flowing; when the attempts run out the
+    /// commit is left to the next due one, the acknowledged offsets still tracked.
+    /// </summary>
+    private void CommitMetRebalance(Error error)
+    {
+        if (++_commitAttempts < _options.MaxCommitAttempts)
+        {
+            ReceiverLog.CommitMetRebalance(_logger, _group, _commitAttempts, error.Code, error.Reason);
+            _retryDue = After(_options.CommitRetryInterval);
+            _commitRequested = true;
+            return;
+        }
+
+        ReceiverLog.CommitLeftToRebalance(_logger, _group, _commitAttempts, error.Code, error.Reason);
+        _commitAttempts = 0;
+        _retryDue = 0;
     }
 
     private void CommitSucceeded()
@@ -292,8 +314,16 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
             return;
         }
 
-        if (CommitErrors.IsRetriable(error) && ++_commitAttempts < _options.MaxCommitAttempts)
+        // A rebalance-like refusal is retried until the rebalance ends the ownership of the partitions that move (the
+        // retry then commits, and delivers, only the records of partitions still owned): never the end of the sequence.
+        var rebalance = CommitErrors.IsRebalance(error);
+        if (rebalance || (CommitErrors.IsRetriable(error) && ++_commitAttempts < _options.MaxCommitAttempts))
         {
+            if (rebalance)
+            {
+                ReceiverLog.CommitMetRebalance(_logger, _group, _commitAttempts + 1, error.Code, error.Reason);
+            }
+
             _retryDue = After(_options.CommitRetryInterval);
             _reasons |= PauseReasons.CommitRetry;
             PauseReasonChanged(PauseReasons.CommitRetry, started: true);
