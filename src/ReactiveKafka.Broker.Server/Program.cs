@@ -56,16 +56,13 @@ try
 }
 catch (ArgumentException ex)
 {
-    // The broker names its BrokerOptions property; a command-line user also needs the flag that sets it.
-    if (OptionFlags.For(ex.ParamName) is { } flags)
-    {
-        logger.LogCritical("Invalid option ({Flags}): {Message}", flags, ex.Message);
-    }
-    else
-    {
-        logger.LogCritical("Invalid option: {Message}", ex.Message);
-    }
-
+    // The broker names its BrokerOptions property (for embedded users); a command-line user needs the flag that sets
+    // it. One line on stderr, like a parse error: a log line with a stack trace would bury it.
+    loggerFactory.Dispose();
+    Console.Error.WriteLine(OptionFlags.For(ex.ParamName) is { } flags
+        ? $"error: {flags}: {ex.Message}"
+        : $"error: {ex.Message}");
+    Console.Error.WriteLine("Run with --help for the options.");
     return 2;
 }
 catch (BrokerStartException ex)

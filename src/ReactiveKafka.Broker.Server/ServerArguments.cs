@@ -191,8 +191,19 @@ internal sealed record ServerArguments
         {
             var name = args[i];
             string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{name} needs a value.");
-            int Int() => int.TryParse(Value(), out var v) ? v : throw new ArgumentException($"{name} needs a whole number, got '{args[i]}'.");
-            long Long() => long.TryParse(Value(), out var v) ? v : throw new ArgumentException($"{name} needs a whole number, got '{args[i]}'.");
+            long Number(long min, long max, string? minusOne)
+            {
+                var text = Value();
+                return long.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var v)
+                    ? ArgumentRanges.Check(name, v, min, max, minusOne)
+                    : throw new ArgumentException($"{name} needs a whole number, got '{text}'.");
+            }
+
+            // Each numeric flag is checked against the range BrokerOptions accepts, so the error names the flag the user
+            // typed, in milliseconds or bytes as typed, rather than the BrokerOptions property behind it.
+            int Int(int min, int max = int.MaxValue) => (int)Number(min, max, null);
+            long Long(long min, long max = long.MaxValue) => Number(min, max, null);
+            long LongOrMinusOne(long min, long max, string minusOne) => Number(min, max, minusOne);
             result = name switch
             {
                 "--help" or "-h" or "-?" => result with { ShowHelp = true },
@@ -212,34 +223,34 @@ internal sealed record ServerArguments
                 "--sasl-mechanisms" => result with { SaslMechanisms = Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) },
                 "--sasl-users" => result with { SaslUsers = Merge(result.SaslUsers, ParseUsers(name, Value().Split(','))) },
                 "--sasl-users-file" => result with { SaslUsers = Merge(result.SaslUsers, ParseUsers(name, ReadLines(name, Value()))) },
-                "--connections-max-reauth-ms" => result with { ConnectionsMaxReauthMs = Long() },
+                "--connections-max-reauth-ms" => result with { ConnectionsMaxReauthMs = LongOrMinusOne(1, ArgumentRanges.MaxDurationMs, "no re-authentication") },
                 "--authorizer" => result with { Authorizer = true },
                 "--super-users" => result with { SuperUsers = ParseSuperUsers(Value()) },
                 "--allow-everyone-if-no-acl-found" => result with { AllowEveryoneIfNoAclFound = true },
-                "--node-id" => result with { NodeId = Int() },
-                "--partitions" => result with { Partitions = Int() },
+                "--node-id" => result with { NodeId = Int(0) },
+                "--partitions" => result with { Partitions = Int(1, 10_000) },
                 "--no-auto-create" => result with { AutoCreate = false },
-                "--segment-bytes" => result with { SegmentBytes = Int() },
-                "--retention-ms" => result with { RetentionMs = Long() },
-                "--retention-bytes" => result with { RetentionBytes = Long() },
-                "--cleaner-dedupe-buffer-bytes" => result with { CleanerDedupeBufferBytes = Long() },
-                "--cleaner-io-max-bytes-per-second" => result with { CleanerIoMaxBytesPerSecond = Long() },
-                "--cleaner-backoff-ms" => result with { CleanerBackoffMs = Long() },
-                "--producer-id-expiration-ms" => result with { ProducerIdExpirationMs = Long() },
+                "--segment-bytes" => result with { SegmentBytes = Int(14 * 1024) },
+                "--retention-ms" => result with { RetentionMs = LongOrMinusOne(1, ArgumentRanges.MaxDurationMs, "keep forever") },
+                "--retention-bytes" => result with { RetentionBytes = LongOrMinusOne(1, long.MaxValue, "no limit") },
+                "--cleaner-dedupe-buffer-bytes" => result with { CleanerDedupeBufferBytes = Long(1024) },
+                "--cleaner-io-max-bytes-per-second" => result with { CleanerIoMaxBytesPerSecond = LongOrMinusOne(1, long.MaxValue, "no limit") },
+                "--cleaner-backoff-ms" => result with { CleanerBackoffMs = Long(1, ArgumentRanges.MaxTimerMs) },
+                "--producer-id-expiration-ms" => result with { ProducerIdExpirationMs = Long(1, ArgumentRanges.MaxDurationMs) },
                 "--flush" => result with { Flush = ParseFlush(Value()) },
-                "--flush-interval-ms" => result with { FlushIntervalMs = Int() },
-                "--max-request-bytes" => result with { MaxRequestBytes = Int() },
-                "--max-message-bytes" => result with { MaxMessageBytes = Int() },
-                "--max-connections" => result with { MaxConnections = Int() },
-                "--max-connections-per-ip" => result with { MaxConnectionsPerIp = Int() },
+                "--flush-interval-ms" => result with { FlushIntervalMs = Int(1) },
+                "--max-request-bytes" => result with { MaxRequestBytes = Int(1024) },
+                "--max-message-bytes" => result with { MaxMessageBytes = Int(1024) },
+                "--max-connections" => result with { MaxConnections = Int(1) },
+                "--max-connections-per-ip" => result with { MaxConnectionsPerIp = Int(0) },
                 "--max-connections-per-ip-overrides" => result with { MaxConnectionsPerIpOverrides = ParseOverrides(name, Value()) },
-                "--connections-max-idle-ms" => result with { ConnectionsMaxIdleMs = Long() },
-                "--partial-request-timeout-ms" => result with { PartialRequestTimeoutMs = Long() },
-                "--group-initial-rebalance-delay-ms" => result with { GroupInitialRebalanceDelayMs = Int() },
-                "--transaction-max-timeout-ms" => result with { TransactionMaxTimeoutMs = Long() },
-                "--transaction-abort-timed-out-interval-ms" => result with { TransactionAbortTimedOutIntervalMs = Long() },
-                "--transactional-id-expiration-ms" => result with { TransactionalIdExpirationMs = Long() },
-                "--transaction-remove-expired-interval-ms" => result with { TransactionRemoveExpiredIntervalMs = Long() },
+                "--connections-max-idle-ms" => result with { ConnectionsMaxIdleMs = LongOrMinusOne(1, ArgumentRanges.MaxTimerMs, "never close") },
+                "--partial-request-timeout-ms" => result with { PartialRequestTimeoutMs = LongOrMinusOne(1, ArgumentRanges.MaxTimerMs, "no deadline") },
+                "--group-initial-rebalance-delay-ms" => result with { GroupInitialRebalanceDelayMs = Int(0) },
+                "--transaction-max-timeout-ms" => result with { TransactionMaxTimeoutMs = Long(1, int.MaxValue) },
+                "--transaction-abort-timed-out-interval-ms" => result with { TransactionAbortTimedOutIntervalMs = Long(1, ArgumentRanges.MaxTimerMs) },
+                "--transactional-id-expiration-ms" => result with { TransactionalIdExpirationMs = Long(1, ArgumentRanges.MaxDurationMs) },
+                "--transaction-remove-expired-interval-ms" => result with { TransactionRemoveExpiredIntervalMs = Long(1, ArgumentRanges.MaxTimerMs) },
                 "--log-level" => result with { LogLevel = Enum.TryParse<LogLevel>(Value(), ignoreCase: true, out var level) ? level : throw new ArgumentException($"--log-level: unknown level '{args[i]}'.") },
                 _ => throw new ArgumentException($"Unknown option '{name}'."),
             };
@@ -275,6 +286,11 @@ internal sealed record ServerArguments
             if (colon <= 0 || !int.TryParse(item.AsSpan(colon + 1), out var limit))
             {
                 throw new ArgumentException($"{name} needs IP:N pairs separated by commas, got '{item}'.");
+            }
+
+            if (limit < 0)
+            {
+                throw new ArgumentException($"{name}: the limit of {item[..colon]} must be from 0 to {int.MaxValue}, got {limit}.");
             }
 
             overrides[item[..colon].Trim('[', ']')] = limit;

@@ -34,6 +34,63 @@ public sealed class KafkaRegistrationTests(BrokerFixture broker) : IClassFixture
         Assert.Contains("Kafka:Receivers:billing:MaxUnacknowledged: ReceiverOptions.MaxUnacknowledged must be at least 1", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("MaxDelayRebalance", "-00:00:01", "ReceiverOptions.MaxDelayRebalance must be from zero to int.MaxValue milliseconds")]
+    [InlineData("MaxDelayRebalance", "30.00:00:00", "ReceiverOptions.MaxDelayRebalance must be from zero to int.MaxValue milliseconds")]
+    [InlineData("AtMostOnceCommitAheadSize", "-1", "ReceiverOptions.AtMostOnceCommitAheadSize")]
+    public async Task Start_ReceiverRebalanceSettingOutOfRange_FailsNamingTheKey(string key, string value, string message)
+    {
+        var configuration = Valid();
+        configuration["Kafka:Receivers:billing:" + key] = value;
+
+        var error = Assert.IsType<OptionsValidationException>(await StartFailsAsync(configuration));
+
+        Assert.Contains($"Kafka:Receivers:billing:{key}: {message}", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_MaxDelayRebalanceNotADuration_FailsNamingTheKey()
+    {
+        var configuration = Valid();
+        configuration["Kafka:Receivers:billing:MaxDelayRebalance"] = "5s";
+
+        var error = await StartFailsAsync(configuration);
+
+        Assert.Contains("Kafka:Receivers:billing:MaxDelayRebalance", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_SenderTransactionOperationTimeoutZero_FailsNamingTheKey()
+    {
+        var configuration = Valid();
+        configuration["Kafka:Senders:out:TransactionOperationTimeout"] = "00:00:00";
+
+        var error = Assert.IsType<OptionsValidationException>(await StartFailsAsync(configuration));
+
+        Assert.Contains("Kafka:Senders:out:TransactionOperationTimeout: SenderOptions.TransactionOperationTimeout must be from 1 ms", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Resolve_RebalanceAndTransactionSettingsFromConfiguration_ReachTheOptions()
+    {
+        var configuration = HostingKit.Receiver("billing", broker.BootstrapServers, "orders", HostingKit.NewGroup(),
+            ("MaxDelayRebalance", "00:00:05"), ("AtMostOnceCommitAheadSize", "10"));
+        configuration["Kafka:Senders:out:Producer:bootstrap.servers"] = broker.BootstrapServers;
+        configuration["Kafka:Senders:out:TransactionOperationTimeout"] = "00:00:07";
+        using var host = HostingKit.BuildHost(configuration, (config, services) =>
+        {
+            services.AddKafkaReceiver<string, string>("billing", config.GetSection("Kafka:Receivers:billing"));
+            services.AddKafkaSender<string, string>("out", config.GetSection("Kafka:Senders:out"));
+        });
+
+        var receiver = host.Services.GetRequiredKeyedService<KafkaReceiver<string, string>>("billing");
+        var sender = host.Services.GetRequiredKeyedService<KafkaSender<string, string>>("out");
+
+        Assert.Equal(TimeSpan.FromSeconds(5), receiver.Options.MaxDelayRebalance);
+        Assert.Equal(10, receiver.Options.AtMostOnceCommitAheadSize);
+        Assert.Equal(TimeSpan.FromSeconds(7), sender.Options.TransactionOperationTimeout);
+    }
+
     [Fact]
     public async Task Start_ReceiverValueNotANumber_FailsNamingTheKey()
     {

@@ -10,7 +10,8 @@ namespace ReactiveKafka;
 /// "Kafka": { "Receivers": { "billing": {
 ///   "Consumer": { "bootstrap.servers": "127.0.0.1:9092", "group.id": "billing", "auto.offset.reset": "earliest" },
 ///   "Topics": [ "orders" ],
-///   "CommitInterval": "00:00:01"
+///   "CommitInterval": "00:00:01",
+///   "MaxDelayRebalance": "00:00:05"
 /// } } }
 /// ]]></code>
 /// </example>
@@ -51,4 +52,15 @@ public sealed class KafkaReceiverSettings
 
     /// <summary><see cref="ReceiverOptions{TKey, TValue}.CloseTimeout"/>.</summary>
     public TimeSpan? CloseTimeout { get; set; }
+
+    /// <summary>
+    /// <see cref="ReceiverOptions{TKey, TValue}.MaxDelayRebalance"/>: on revocation, how long to wait for the records
+    /// already handed out from the revoked partitions to be acknowledged before their offsets are committed, so the
+    /// next owners read fewer (with a wait longer than the processing of a record, none) again. A duration such as
+    /// <c>"00:00:05"</c>; from zero (the default: no wait) to int.MaxValue milliseconds.
+    /// </summary>
+    public TimeSpan? MaxDelayRebalance { get; set; }
+
+    /// <summary><see cref="ReceiverOptions{TKey, TValue}.AtMostOnceCommitAheadSize"/> (at-most-once pipelines only).</summary>
+    public int? AtMostOnceCommitAheadSize { get; set; }
 }

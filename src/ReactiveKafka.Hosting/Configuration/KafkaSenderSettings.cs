@@ -26,4 +26,10 @@ public sealed class KafkaSenderSettings
 
     /// <summary><see cref="SenderOptions{TKey, TValue}.CloseTimeout"/>.</summary>
     public TimeSpan? CloseTimeout { get; set; }
+
+    /// <summary>
+    /// <see cref="SenderOptions{TKey, TValue}.TransactionOperationTimeout"/> (transactional senders: set
+    /// <c>transactional.id</c> in <see cref="Producer"/>).
+    /// </summary>
+    public TimeSpan? TransactionOperationTimeout { get; set; }
 }

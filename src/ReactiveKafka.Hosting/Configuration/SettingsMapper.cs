@@ -32,6 +32,11 @@ internal static class SettingsMapper
                 options = options with { CloseTimeout = closeTimeout };
             }
 
+            if (settings.TransactionOperationTimeout is { } transactionTimeout)
+            {
+                options = options with { TransactionOperationTimeout = transactionTimeout };
+            }
+
             return setup.Customize?.Invoke(services, options) ?? options;
         }
         catch (ArgumentException error)
@@ -67,6 +72,8 @@ internal static class SettingsMapper
             options = Apply(settings.MaxUnacknowledged, options, static (o, v) => o with { MaxUnacknowledged = v });
             options = Apply(settings.PollTimeout, options, static (o, v) => o with { PollTimeout = v });
             options = Apply(settings.CloseTimeout, options, static (o, v) => o with { CloseTimeout = v });
+            options = Apply(settings.MaxDelayRebalance, options, static (o, v) => o with { MaxDelayRebalance = v });
+            options = Apply(settings.AtMostOnceCommitAheadSize, options, static (o, v) => o with { AtMostOnceCommitAheadSize = v });
             options = setup.Customize?.Invoke(services, options) ?? options;
 
             // The rules between options (exactly one of Topics, TopicPattern, Assignment) are checked here too.

@@ -62,6 +62,13 @@ internal sealed class ServerProcess : IDisposable
     /// <summary>Runs the server with <paramref name="arguments"/> until it exits (it is expected to fail at start or to be a one-shot mode).</summary>
     public static async Task<(int ExitCode, string Output)> RunToExitAsync(TimeSpan timeout, params string[] arguments)
     {
+        var (exitCode, stdout, stderr) = await RunToExitSeparatelyAsync(timeout, arguments);
+        return (exitCode, stdout + stderr);
+    }
+
+    /// <summary>As <see cref="RunToExitAsync"/>, with standard output and standard error apart.</summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunToExitSeparatelyAsync(TimeSpan timeout, params string[] arguments)
+    {
         var serverDll = Path.Combine(AppContext.BaseDirectory, "reactivekafka-broker.dll");
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(serverDll);
@@ -84,7 +91,7 @@ internal sealed class ServerProcess : IDisposable
             throw new TimeoutException($"The server did not exit within {timeout}. Output:\n{await stdout}{await stderr}");
         }
 
-        return (process.ExitCode, (await stdout) + (await stderr));
+        return (process.ExitCode, await stdout, await stderr);
     }
 
     private void OnLine(string? line)
