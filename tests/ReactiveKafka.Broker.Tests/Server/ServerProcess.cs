@@ -133,6 +133,9 @@ internal sealed class ServerProcess : IDisposable
             throw new TimeoutException("The server did not stop within 30 s of SIGTERM. Output:\n" + Output);
         }
 
+        // WaitForExit(timeout) returns before the redirected output is read to its end; only the parameterless
+        // overload waits for that, so a last line ("Stopped") could be missing from Output without this.
+        _process.WaitForExit();
         return _process.ExitCode;
     }
 
