@@ -65,7 +65,7 @@ public sealed record BrokerOptions
     /// <summary>The size a partition may grow to before old segments are deleted (<c>retention.bytes</c>); null for no limit.</summary>
     public long? RetentionBytes { get; init; }
 
-    /// <summary>How often retention is applied. Default 5 minutes, like Kafka's <c>log.retention.check.interval.ms</c>; from 1 ms to int.MaxValue ms.</summary>
+    /// <summary>How often retention is applied. Default 5 minutes, like Kafka's <c>log.retention.check.interval.ms</c>.</summary>
     public TimeSpan RetentionCheckInterval { get; init; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
@@ -78,7 +78,7 @@ public sealed record BrokerOptions
     /// <summary>The log cleaner's I/O limit, reads plus writes (<c>log.cleaner.io.max.bytes.per.second</c>); null for none (the default).</summary>
     public double? CleanerIoMaxBytesPerSecond { get; init; }
 
-    /// <summary>How long the log cleaner sleeps when no compacted topic needs cleaning (<c>log.cleaner.backoff.ms</c>). Default 15 s; from 1 ms to int.MaxValue ms.</summary>
+    /// <summary>How long the log cleaner sleeps when no compacted topic needs cleaning (<c>log.cleaner.backoff.ms</c>). Default 15 s.</summary>
     public TimeSpan CleanerBackoff { get; init; } = TimeSpan.FromSeconds(15);
 
     /// <summary>
@@ -92,7 +92,7 @@ public sealed record BrokerOptions
     /// <summary>When appended data is forced to disk. Default <see cref="BrokerFlushPolicy.Durable"/>.</summary>
     public BrokerFlushPolicy FlushPolicy { get; init; } = BrokerFlushPolicy.Durable;
 
-    /// <summary>The fsync interval when <see cref="FlushPolicy"/> is <see cref="BrokerFlushPolicy.Interval"/>. Default 1 s; from 1 ms to int.MaxValue ms.</summary>
+    /// <summary>The fsync interval when <see cref="FlushPolicy"/> is <see cref="BrokerFlushPolicy.Interval"/>. Default 1 s.</summary>
     public TimeSpan FlushInterval { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>The largest request frame accepted (<c>socket.request.max.bytes</c>). Default 100 MiB.</summary>
@@ -119,7 +119,7 @@ public sealed record BrokerOptions
 
     /// <summary>
     /// How long a connection may be idle (nothing read, nothing written, no request in progress) before the broker
-    /// closes it (Kafka's <c>connections.max.idle.ms</c>). Null never closes idle connections. Default 10 minutes, as Kafka; from 1 ms to int.MaxValue ms.
+    /// closes it (Kafka's <c>connections.max.idle.ms</c>). Null never closes idle connections. Default 10 minutes, as Kafka.
     /// </summary>
     public TimeSpan? ConnectionsMaxIdle { get; init; } = TimeSpan.FromMinutes(10);
 
@@ -127,7 +127,7 @@ public sealed record BrokerOptions
     /// How long a request may stay partly received (from the read that brings its first bytes until it is whole) before
     /// the broker closes the connection: a client trickling bytes is otherwise never idle. Kafka has no such setting
     /// (its idle timer counts any byte as activity). Null for no deadline. Default 60 s, librdkafka's default
-    /// <c>socket.timeout.ms</c>: no client waits longer than that for a request to be answered. From 1 ms to int.MaxValue ms.
+    /// <c>socket.timeout.ms</c>: no client waits longer than that for a request to be answered.
     /// </summary>
     public TimeSpan? PartialRequestTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
@@ -149,7 +149,7 @@ public sealed record BrokerOptions
 
     /// <summary>
     /// How often the transaction coordinator aborts transactions older than their timeout (Kafka's
-    /// <c>transaction.abort.timed.out.transaction.cleanup.interval.ms</c>). Default 10 s; from 1 ms to int.MaxValue ms.
+    /// <c>transaction.abort.timed.out.transaction.cleanup.interval.ms</c>). Default 10 s.
     /// </summary>
     public TimeSpan TransactionAbortTimedOutInterval { get; init; } = TimeSpan.FromSeconds(10);
 
@@ -161,7 +161,7 @@ public sealed record BrokerOptions
 
     /// <summary>
     /// How often expired transactional ids are removed (Kafka's <c>transaction.remove.expired.transaction.cleanup.interval.ms</c>).
-    /// Default 1 hour; from 1 ms to int.MaxValue ms.
+    /// Default 1 hour.
     /// </summary>
     public TimeSpan TransactionRemoveExpiredInterval { get; init; } = TimeSpan.FromHours(1);
 
@@ -232,9 +232,9 @@ public sealed record BrokerOptions
             throw Invalid(nameof(RetentionBytes), $"must be positive or null (no limit), was {retentionBytes}.");
         }
 
-        if (!IsTimerPeriod(RetentionCheckInterval))
+        if (RetentionCheckInterval <= TimeSpan.Zero)
         {
-            throw Invalid(nameof(RetentionCheckInterval), $"must be from 1 ms to {int.MaxValue} ms (a timer period), was {RetentionCheckInterval}.");
+            throw Invalid(nameof(RetentionCheckInterval), $"must be positive, was {RetentionCheckInterval}.");
         }
 
         if (CleanerDedupeBufferSize < 1024)
@@ -252,9 +252,9 @@ public sealed record BrokerOptions
             throw Invalid(nameof(ProducerIdExpiration), $"must be positive, was {ProducerIdExpiration}.");
         }
 
-        if (!IsTimerPeriod(CleanerBackoff))
+        if (CleanerBackoff <= TimeSpan.Zero)
         {
-            throw Invalid(nameof(CleanerBackoff), $"must be from 1 ms to {int.MaxValue} ms (a timer period), was {CleanerBackoff}.");
+            throw Invalid(nameof(CleanerBackoff), $"must be positive, was {CleanerBackoff}.");
         }
 
         if (!Enum.IsDefined(FlushPolicy))
@@ -262,9 +262,9 @@ public sealed record BrokerOptions
             throw Invalid(nameof(FlushPolicy), $"'{FlushPolicy}' is not a flush policy.");
         }
 
-        if (!IsTimerPeriod(FlushInterval))
+        if (FlushInterval <= TimeSpan.Zero)
         {
-            throw Invalid(nameof(FlushInterval), $"must be from 1 ms to {int.MaxValue} ms (a timer period), was {FlushInterval}.");
+            throw Invalid(nameof(FlushInterval), $"must be positive, was {FlushInterval}.");
         }
 
         if (MaxRequestSize is < 1024)
@@ -300,19 +300,19 @@ public sealed record BrokerOptions
             }
         }
 
-        if (ConnectionsMaxIdle is { } idle && !IsTimerPeriod(idle))
+        if (ConnectionsMaxIdle is { } idle && idle <= TimeSpan.Zero)
         {
-            throw Invalid(nameof(ConnectionsMaxIdle), $"must be from 1 ms to {int.MaxValue} ms or null (never close idle connections), was {idle}.");
+            throw Invalid(nameof(ConnectionsMaxIdle), $"must be positive or null (never close idle connections), was {idle}.");
         }
 
-        if (PartialRequestTimeout is { } partial && !IsTimerPeriod(partial))
+        if (PartialRequestTimeout is { } partial && partial <= TimeSpan.Zero)
         {
-            throw Invalid(nameof(PartialRequestTimeout), $"must be from 1 ms to {int.MaxValue} ms or null (no deadline), was {partial}.");
+            throw Invalid(nameof(PartialRequestTimeout), $"must be positive or null (no deadline), was {partial}.");
         }
 
-        if (GroupInitialRebalanceDelay < TimeSpan.Zero || GroupInitialRebalanceDelay.TotalMilliseconds > int.MaxValue)
+        if (GroupInitialRebalanceDelay < TimeSpan.Zero)
         {
-            throw Invalid(nameof(GroupInitialRebalanceDelay), $"must be from zero to {int.MaxValue} ms, was {GroupInitialRebalanceDelay}.");
+            throw Invalid(nameof(GroupInitialRebalanceDelay), $"must not be negative, was {GroupInitialRebalanceDelay}.");
         }
 
         if (TransactionMaxTimeout < TimeSpan.FromMilliseconds(1) || TransactionMaxTimeout.TotalMilliseconds > int.MaxValue)
@@ -320,9 +320,9 @@ public sealed record BrokerOptions
             throw Invalid(nameof(TransactionMaxTimeout), $"must be from 1 ms to {int.MaxValue} ms (transaction.timeout.ms is an int32), was {TransactionMaxTimeout}.");
         }
 
-        if (!IsTimerPeriod(TransactionAbortTimedOutInterval))
+        if (TransactionAbortTimedOutInterval <= TimeSpan.Zero)
         {
-            throw Invalid(nameof(TransactionAbortTimedOutInterval), $"must be from 1 ms to {int.MaxValue} ms (a timer period), was {TransactionAbortTimedOutInterval}.");
+            throw Invalid(nameof(TransactionAbortTimedOutInterval), $"must be positive, was {TransactionAbortTimedOutInterval}.");
         }
 
         if (TransactionalIdExpiration <= TimeSpan.Zero)
@@ -330,18 +330,13 @@ public sealed record BrokerOptions
             throw Invalid(nameof(TransactionalIdExpiration), $"must be positive, was {TransactionalIdExpiration}.");
         }
 
-        if (!IsTimerPeriod(TransactionRemoveExpiredInterval))
+        if (TransactionRemoveExpiredInterval <= TimeSpan.Zero)
         {
-            throw Invalid(nameof(TransactionRemoveExpiredInterval), $"must be from 1 ms to {int.MaxValue} ms (a timer period), was {TransactionRemoveExpiredInterval}.");
+            throw Invalid(nameof(TransactionRemoveExpiredInterval), $"must be positive, was {TransactionRemoveExpiredInterval}.");
         }
 
         ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
     }
-
-    // Timers and delays refuse periods over about 49 days, failing the start (or a background loop) with an error
-    // that names no option; int.MaxValue ms (about 24.8 days) leaves room and is Kafka's int-typed interval limit.
-    private static bool IsTimerPeriod(TimeSpan period) =>
-        period >= TimeSpan.FromMilliseconds(1) && period.TotalMilliseconds <= int.MaxValue;
 
     internal static ArgumentException Invalid(string option, string problem) =>
         new($"BrokerOptions.{option} {problem}", option);

@@ -40,14 +40,6 @@ public sealed class BrokerOptionsTests
         { nameof(BrokerOptions.TransactionAbortTimedOutInterval), o => o with { TransactionAbortTimedOutInterval = TimeSpan.Zero } },
         { nameof(BrokerOptions.TransactionalIdExpiration), o => o with { TransactionalIdExpiration = TimeSpan.FromSeconds(-1) } },
         { nameof(BrokerOptions.TransactionRemoveExpiredInterval), o => o with { TransactionRemoveExpiredInterval = TimeSpan.Zero } },
-        { nameof(BrokerOptions.TransactionRemoveExpiredInterval), o => o with { TransactionRemoveExpiredInterval = TimeSpan.FromDays(60) } },
-        { nameof(BrokerOptions.TransactionAbortTimedOutInterval), o => o with { TransactionAbortTimedOutInterval = TimeSpan.FromDays(60) } },
-        { nameof(BrokerOptions.CleanerBackoff), o => o with { CleanerBackoff = TimeSpan.FromDays(60) } },
-        { nameof(BrokerOptions.FlushInterval), o => o with { FlushInterval = TimeSpan.FromDays(60) } },
-        { nameof(BrokerOptions.RetentionCheckInterval), o => o with { RetentionCheckInterval = TimeSpan.FromDays(60) } },
-        { nameof(BrokerOptions.ConnectionsMaxIdle), o => o with { ConnectionsMaxIdle = TimeSpan.FromDays(60) } },
-        { nameof(BrokerOptions.PartialRequestTimeout), o => o with { PartialRequestTimeout = TimeSpan.FromDays(60) } },
-        { nameof(BrokerOptions.GroupInitialRebalanceDelay), o => o with { GroupInitialRebalanceDelay = TimeSpan.FromDays(60) } },
     };
 
     [Theory]
