@@ -153,6 +153,7 @@ internal sealed partial class ConsumerGroup
                     SkipAssignment: modern && isLeader,
                     newMemberId,
                     modern && isLeader ? CurrentMemberMetadata() : []));
+                StoreStableGeneration();
                 break;
             case GroupState.Stable:
                 MaybePrepareRebalance($"static member {input.GroupInstanceId} rejoined with a protocol change");

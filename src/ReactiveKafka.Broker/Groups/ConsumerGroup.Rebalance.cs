@@ -73,10 +73,10 @@ internal sealed partial class ConsumerGroup
         }
 
         InitNextGeneration();
-        _host.AppendInBackground([new OffsetLogRecord.Group(GroupId, new StoredGroup(ProtocolType, GenerationId))]);
         Logger.LogInformation("Group {GroupId} moved to generation {Generation} with {Members} members", GroupId, GenerationId, Size);
         if (State == GroupState.Empty)
         {
+            StoreEmptyGroup();
             return;
         }
 

@@ -37,6 +37,7 @@ internal sealed partial class ConsumerGroup
                     {
                         SetAssignments(input.Assignments);
                         TransitionTo(GroupState.Stable);
+                        StoreStableGeneration();
                         PropagateAssignment(ErrorCode.None);
                     }
 

@@ -37,7 +37,7 @@ internal sealed partial class ConsumerGroup
     /// <summary>The topics the members subscribe to (consumer protocol), computed per generation; null when not known.</summary>
     private IReadOnlySet<string>? _subscribedTopics;
 
-    /// <summary>Creates a group in state Empty; a restored group continues its stored protocol type and generation.</summary>
+    /// <summary>Creates a group in state Empty; a restored group continues its stored protocol type and generation, and a stored stable generation comes back Stable with its members.</summary>
     public ConsumerGroup(string groupId, IGroupHost host, StoredGroup? restored = null)
     {
         GroupId = groupId;
@@ -46,6 +46,10 @@ internal sealed partial class ConsumerGroup
         ProtocolType = restored?.ProtocolType;
         GenerationId = restored?.GenerationId ?? 0;
         _subscribedTopics = ProtocolType == ConsumerProtocolType ? new HashSet<string>(StringComparer.Ordinal) : null;
+        if (restored?.Stable is { } stable)
+        {
+            Restore(stable);
+        }
     }
 
     /// <summary>The group id.</summary>

@@ -54,7 +54,7 @@ internal sealed partial class GroupCoordinator : IGroupHost, IAsyncDisposable
     private readonly ITimer _retentionTimer;
     private volatile bool _disposed;
 
-    /// <summary>Creates a coordinator that owns <paramref name="store"/> and restores its groups as Empty.</summary>
+    /// <summary>Creates a coordinator that owns <paramref name="store"/> and restores its groups: Stable ones with their members (fresh session timers), the others Empty.</summary>
     public GroupCoordinator(OffsetStore store, GroupCoordinatorOptions? options = null, TimeProvider? timeProvider = null, ILogger? logger = null)
     {
         _store = store;

@@ -10,11 +10,6 @@ namespace ReactiveKafka.Broker.Groups;
 /// <param name="ExpireTimestamp">An explicit expiry (OffsetCommit v2–4 retention time), or null for the broker's retention.</param>
 internal sealed record CommittedOffset(long Offset, int LeaderEpoch, string Metadata, DateTimeOffset CommitTimestamp, DateTimeOffset? ExpireTimestamp = null);
 
-/// <summary>What the store remembers of a group besides its offsets, so that it survives a restart as an Empty group.</summary>
-/// <param name="ProtocolType">The protocol type, or null for an offsets-only group.</param>
-/// <param name="GenerationId">The last generation.</param>
-internal sealed record StoredGroup(string? ProtocolType, int GenerationId);
-
 /// <summary>
 /// One entry of the <c>__consumer_offsets</c> log. Framing on disk:
 /// <c>int32 LE payload length | uint32 LE CRC32C(payload) | payload</c>; the payload starts with a
@@ -33,6 +28,9 @@ internal abstract record OffsetLogRecord(string GroupId)
         GroupTombstone = 4,
         TransactionalCommit = 5,
         TransactionEnd = 6,
+
+        /// <summary>A <see cref="Group"/> record with its stable generation's members (written since kind 3 could not hold them).</summary>
+        GroupGeneration = 7,
     }
 
     /// <summary>A committed offset.</summary>
@@ -41,7 +39,10 @@ internal abstract record OffsetLogRecord(string GroupId)
     /// <summary>Removes one partition's offset (expiry or topic deletion).</summary>
     public sealed record OffsetTombstone(string GroupId, GroupTopicPartition Partition) : OffsetLogRecord(GroupId);
 
-    /// <summary>The group's protocol type and generation.</summary>
+    /// <summary>
+    /// The group's protocol type and generation, and for a Stable group its members and assignments (Kafka's group
+    /// metadata record). Kind 3 on disk without members, kind 7 with them.
+    /// </summary>
     public sealed record Group(string GroupId, StoredGroup Value) : OffsetLogRecord(GroupId);
 
     /// <summary>Removes the group and all its offsets.</summary>
@@ -85,7 +86,8 @@ internal abstract record OffsetLogRecord(string GroupId)
                 Kind.TransactionalCommit => new TransactionalCommit(groupId, reader.ReadInt64(), ReadPartition(reader), ReadOffset(reader)),
                 Kind.TransactionEnd => new TransactionEnd(groupId, reader.ReadInt64(), reader.ReadBoolean()),
                 Kind.OffsetTombstone => new OffsetTombstone(groupId, ReadPartition(reader)),
-                Kind.Group => new Group(groupId, new StoredGroup(reader.ReadBoolean() ? reader.ReadString() : null, reader.ReadInt32())),
+                Kind.Group => new Group(groupId, new StoredGroup(ReadNullable(reader), reader.ReadInt32())),
+                Kind.GroupGeneration => new Group(groupId, new StoredGroup(ReadNullable(reader), reader.ReadInt32(), ReadGeneration(reader))),
                 Kind.GroupTombstone => new GroupTombstone(groupId),
                 _ => throw new InvalidDataException($"Unknown offset log record kind {kind}."),
             };
@@ -122,14 +124,14 @@ internal abstract record OffsetLogRecord(string GroupId)
                 WritePartition(writer, t.Partition);
                 break;
             case Group g:
-                Begin(writer, Kind.Group);
-                writer.Write(g.Value.ProtocolType is not null);
-                if (g.Value.ProtocolType is not null)
+                Begin(writer, g.Value.Stable is null ? Kind.Group : Kind.GroupGeneration);
+                WriteNullable(writer, g.Value.ProtocolType);
+                writer.Write(g.Value.GenerationId);
+                if (g.Value.Stable is { } stable)
                 {
-                    writer.Write(g.Value.ProtocolType);
+                    WriteGeneration(writer, stable);
                 }
 
-                writer.Write(g.Value.GenerationId);
                 break;
             case GroupTombstone:
                 Begin(writer, Kind.GroupTombstone);
@@ -143,6 +145,74 @@ internal abstract record OffsetLogRecord(string GroupId)
     {
         writer.Write((byte)kind);
         writer.Write(GroupId);
+    }
+
+    private static void WriteNullable(BinaryWriter writer, string? value)
+    {
+        writer.Write(value is not null);
+        if (value is not null)
+        {
+            writer.Write(value);
+        }
+    }
+
+    private static string? ReadNullable(BinaryReader reader) => reader.ReadBoolean() ? reader.ReadString() : null;
+
+    private static void WriteBytes(BinaryWriter writer, ReadOnlyMemory<byte> value)
+    {
+        writer.Write(value.Length);
+        writer.Write(value.Span);
+    }
+
+    private static ReadOnlyMemory<byte> ReadBytes(BinaryReader reader)
+    {
+        var length = reader.ReadInt32();
+        if (length < 0 || length > MaxPayloadLength)
+        {
+            throw new InvalidDataException($"Invalid byte string length {length} in an offset log record.");
+        }
+
+        var bytes = reader.ReadBytes(length);
+        return bytes.Length == length ? bytes : throw new EndOfStreamException();
+    }
+
+    private static void WriteGeneration(BinaryWriter writer, StoredGeneration generation)
+    {
+        writer.Write(generation.ProtocolName);
+        writer.Write(generation.LeaderId);
+        writer.Write(generation.Members.Count);
+        foreach (var member in generation.Members)
+        {
+            writer.Write(member.MemberId);
+            WriteNullable(writer, member.GroupInstanceId);
+            writer.Write(member.ClientId);
+            writer.Write(member.ClientHost);
+            writer.Write(member.RebalanceTimeoutMs);
+            writer.Write(member.SessionTimeoutMs);
+            WriteBytes(writer, member.Subscription);
+            WriteBytes(writer, member.Assignment);
+        }
+    }
+
+    private static StoredGeneration ReadGeneration(BinaryReader reader)
+    {
+        var protocolName = reader.ReadString();
+        var leaderId = reader.ReadString();
+        var count = reader.ReadInt32();
+        if (count < 0 || count > MaxPayloadLength)
+        {
+            throw new InvalidDataException($"Invalid member count {count} in an offset log record.");
+        }
+
+        var members = new List<StoredMember>(Math.Min(count, 1024));
+        for (var i = 0; i < count; i++)
+        {
+            members.Add(new StoredMember(
+                reader.ReadString(), ReadNullable(reader), reader.ReadString(), reader.ReadString(),
+                reader.ReadInt32(), reader.ReadInt32(), ReadBytes(reader), ReadBytes(reader)));
+        }
+
+        return new StoredGeneration(protocolName, leaderId, members);
     }
 
     private static void WritePartition(BinaryWriter writer, GroupTopicPartition partition)

@@ -118,9 +118,11 @@ public sealed class OffsetCommitTests
         var fetched = h.Coordinator.FetchOffsets(GroupHarness.Group, null).Partitions.Single();
         Assert.Equal((6L, 1, "b"), (fetched.Offset, fetched.LeaderEpoch, fetched.Metadata));
         var listed = h.Coordinator.ListGroups().Single();
-        Assert.Equal(("consumer", "Empty"), (listed.ProtocolType, listed.State));
+        Assert.Equal(("consumer", "Stable"), (listed.ProtocolType, listed.State)); // the stable generation was reloaded
+        h.Time.Advance(TimeSpan.FromMilliseconds(GroupHarness.SessionMs + 1)); // nobody heartbeats: both members expire
+        Assert.Equal("Empty", h.State());
         var rejoined = await (await h.StartJoinAsync());
-        Assert.Equal(2, rejoined.GenerationId); // generations continue after a restart
+        Assert.Equal(3, rejoined.GenerationId); // generations continue after a restart (the expiry made generation 2)
     }
 
     [Fact]
