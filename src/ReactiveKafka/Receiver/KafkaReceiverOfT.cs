@@ -89,7 +89,7 @@ public sealed partial class KafkaReceiver<TKey, TValue>
                 return loop.Statistics();
             }
 
-            return new ReceiverStatistics(0, 0, 0, 0, 0, _counters.PartitionsLost, _counters.AcknowledgementsDropped);
+            return new ReceiverStatistics(0, 0, 0, 0, 0, _counters.PartitionsLost, _counters.AcknowledgementsDropped, ClientErrors: _counters.ClientErrors, LastClientError: _counters.LastClientError);
         }
     }
 

@@ -343,6 +343,7 @@ public sealed partial record ReceiverOptions<TKey, TValue>
     /// <summary>Checks the rules between options; called by <see cref="KafkaReceiver.Create{TKey, TValue}"/>.</summary>
     internal void Validate()
     {
+        ClientPropertyChecks.RequireBootstrapServers(ConsumerProperties, "ReceiverOptions", nameof(ConsumerProperties));
         var kinds = (Topics is null ? 0 : 1) + (TopicPattern is null ? 0 : 1) + (Assignment is null ? 0 : 1);
         if (kinds != 1)
         {
@@ -397,9 +398,41 @@ public sealed partial record ReceiverOptions<TKey, TValue>
             {
                 throw new ArgumentException("ReceiverOptions.Topics contains an empty topic name.", nameof(Topics));
             }
+
+            if (TopicNameProblem(topic) is { } problem)
+            {
+                throw new ArgumentException($"ReceiverOptions.Topics contains '{topic}', which is not a legal Kafka topic name: {problem}.", nameof(Topics));
+            }
         }
 
         return topics.ToArray().AsReadOnly();
+    }
+
+    /// <summary>
+    /// Why Kafka would refuse <paramref name="topic"/> as a topic name (its <c>Topic.validate</c> rules), or null. A
+    /// subscription to such a name waits forever: librdkafka only reports the topic as unavailable, again and again.
+    /// </summary>
+    private static string? TopicNameProblem(string topic)
+    {
+        if (topic is "." or "..")
+        {
+            return "'.' and '..' are reserved";
+        }
+
+        if (topic.Length > 249)
+        {
+            return $"it has {topic.Length} characters, at most 249 are allowed";
+        }
+
+        foreach (var c in topic)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'))
+            {
+                return $"'{c}' is not allowed (only ASCII letters, digits, '.', '_' and '-')";
+            }
+        }
+
+        return null;
     }
 
     private static ReadOnlyCollection<TopicPartitionOffset> CheckAssignment(IReadOnlyList<TopicPartitionOffset> assignment)

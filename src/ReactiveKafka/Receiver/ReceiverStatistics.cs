@@ -31,6 +31,15 @@ namespace ReactiveKafka;
 /// How long the running subscription's assignment has been paused for backpressure (its bounds reached for more than a
 /// moment), or zero while it is not.
 /// </param>
+/// <param name="ClientErrors">
+/// Non-fatal errors librdkafka reported since the receiver was created (a subscribed topic that does not exist or
+/// cannot be read, brokers down): it keeps retrying, so they do not end the sequence, but a count that grows while
+/// nothing is received points at the cause.
+/// </param>
+/// <param name="LastClientError">
+/// The last of those errors (its code and librdkafka's text, e.g. <c>UnknownTopicOrPart: Subscribed topic not
+/// available: orders: Broker: Unknown topic or partition</c>), or null when there was none.
+/// </param>
 public readonly record struct ReceiverStatistics(
     long Buffered,
     int Unacknowledged,
@@ -40,4 +49,6 @@ public readonly record struct ReceiverStatistics(
     long PartitionsLost,
     long AcknowledgementsDropped,
     long Lag = -1,
-    TimeSpan BackpressurePause = default);
+    TimeSpan BackpressurePause = default,
+    long ClientErrors = 0,
+    string? LastClientError = null);

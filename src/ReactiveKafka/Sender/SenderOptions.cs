@@ -198,6 +198,7 @@ public sealed partial record SenderOptions<TKey, TValue>
     /// <summary>Checks the rules between options; called by <see cref="KafkaSender.Create{TKey, TValue}"/>.</summary>
     internal void Validate()
     {
+        ClientPropertyChecks.RequireBootstrapServers(ProducerProperties, "SenderOptions", nameof(ProducerProperties));
         if (ProducerProperties.TryGetValue(TransactionalIdProperty, out var property) && !string.Equals(property, TransactionalId, StringComparison.Ordinal))
         {
             throw new ArgumentException(

@@ -94,4 +94,57 @@ public sealed class ReceiverOptionsTests
 
         Assert.Equal("g", options.ConsumerProperties["group.id"]);
     }
+
+    [Fact]
+    public void Create_NoBootstrapServers_RejectedNamingIt()
+    {
+        var options = new ReceiverOptions<string, string>(new ConsumerConfig { GroupId = "g" }) { Topics = ["x"] };
+
+        var error = Assert.Throws<ArgumentException>(() => KafkaReceiver.Create(options));
+
+        Assert.Equal("ConsumerProperties", error.ParamName);
+        Assert.Contains("'bootstrap.servers' is required", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Create_BootstrapServersByAliasOrMockCluster_Accepted()
+    {
+        var alias = new ConsumerConfig { GroupId = "g" };
+        alias.Set("metadata.broker.list", "127.0.0.1:9");
+        var mock = new ConsumerConfig { GroupId = "g" };
+        mock.Set("test.mock.num.brokers", "1");
+
+        _ = KafkaReceiver.Create(new ReceiverOptions<string, string>(alias) { Topics = ["x"] });
+        _ = KafkaReceiver.Create(new ReceiverOptions<string, string>(mock) { Topics = ["x"] });
+    }
+
+    [Theory]
+    [InlineData(".")]
+    [InlineData("..")]
+    [InlineData("bad topic!")]
+    [InlineData("orders/eu")]
+    [InlineData("caf\u00e9")]
+    public void Topics_IllegalKafkaTopicName_RejectedNamingTheOption(string topic)
+    {
+        topic = System.Text.RegularExpressions.Regex.Unescape(topic);
+        var options = new ReceiverOptions<string, string>(Config());
+
+        var error = Assert.Throws<ArgumentException>(() => options with { Topics = ["fine", topic] });
+
+        Assert.Equal("Topics", error.ParamName);
+        Assert.Contains($"'{topic}'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("not a legal Kafka topic name", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Topics_NameLongerThan249_RejectedAndAt249Accepted()
+    {
+        var options = new ReceiverOptions<string, string>(Config());
+
+        var error = Assert.Throws<ArgumentException>(() => options with { Topics = [new string('a', 250)] });
+
+        Assert.Equal("Topics", error.ParamName);
+        Assert.Contains("250 characters", error.Message, StringComparison.Ordinal);
+        _ = options with { Topics = [new string('a', 249), "a.b_c-D9"] };
+    }
 }

@@ -67,10 +67,30 @@ public sealed class SenderOptionsTests
     [Fact]
     public void Create_UnknownProducerProperty_ThrowsArgumentException()
     {
-        var options = new SenderOptions<string, string>(new Dictionary<string, string> { ["no.such.property"] = "1" });
+        var options = new SenderOptions<string, string>(new Dictionary<string, string> { ["bootstrap.servers"] = "127.0.0.1:9", ["no.such.property"] = "1" });
 
         var error = Assert.ThrowsAny<ArgumentException>(() => KafkaSender.Create(options));
 
         Assert.Contains("no.such.property", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Create_NoBootstrapServers_RejectedNamingIt()
+    {
+        var options = new SenderOptions<string, string>(new ProducerConfig { LingerMs = 5 });
+
+        var error = Assert.Throws<ArgumentException>(() => KafkaSender.Create(options));
+
+        Assert.Equal("ProducerProperties", error.ParamName);
+        Assert.Contains("'bootstrap.servers' is required", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Create_MockClusterWithoutBootstrapServers_Accepted()
+    {
+        var config = new ProducerConfig();
+        config.Set("test.mock.num.brokers", "1");
+
+        using var sender = KafkaSender.Create(new SenderOptions<string, string>(config));
     }
 }

@@ -26,6 +26,9 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
 
     private long _pauses;
 
+    /// <summary>The (topic, error) pairs of non-fatal consume errors already logged (loop thread).</summary>
+    private readonly HashSet<(string Topic, ErrorCode Code)> _reportedConsumeErrors = [];
+
     /// <summary>How many times partitions were paused (diagnostics, tests).</summary>
     public long Pauses => Interlocked.Read(ref _pauses);
 
@@ -306,9 +309,25 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
         }
         catch (ConsumeException error) when (!error.Error.IsFatal)
         {
-            // Topic or broker trouble that librdkafka keeps retrying: not the end of the sequence.
-            Interlocked.Increment(ref _clientErrors);
+            // Topic or broker trouble that librdkafka keeps retrying: not the end of the sequence, but never silent.
+            ConsumeFailed(error);
             return null;
+        }
+    }
+
+    /// <summary>
+    /// A non-fatal consume error, e.g. "Subscribed topic not available" for a topic that does not exist: counted in the
+    /// statistics and logged as a warning once per topic and error code (librdkafka repeats it on every metadata
+    /// refresh; a subscription that stalls on it must say why without flooding the log).
+    /// </summary>
+    private void ConsumeFailed(ConsumeException error)
+    {
+        Interlocked.Increment(ref _clientErrors);
+        _counters.ClientError($"{error.Error.Code}: {error.Error.Reason}");
+        var topic = error.ConsumerRecord?.Topic ?? "";
+        if (_reportedConsumeErrors.Add((topic, error.Error.Code)))
+        {
+            ReceiverLog.TopicError(_logger, _group, topic, error.Error.Code, error.Error.Reason);
         }
     }
 

@@ -218,7 +218,9 @@ internal sealed partial class ConsumerLoop<TKey, TValue> : IAcknowledgementSink,
         _counters.PartitionsLost,
         _counters.AcknowledgementsDropped,
         Volatile.Read(ref _totalLag),
-        BackpressurePause);
+        BackpressurePause,
+        _counters.ClientErrors,
+        _counters.LastClientError);
 
     void IAcknowledgementSink.CommitRequested(ReceiverOffset offset, TaskCompletionSource completion) =>
         Post(new CommitRequest<TKey, TValue>(offset, completion));
@@ -354,6 +356,7 @@ internal sealed partial class ConsumerLoop<TKey, TValue> : IAcknowledgementSink,
         else
         {
             Interlocked.Increment(ref _clientErrors);
+            _counters.ClientError($"{error.Code}: {error.Reason}");
         }
     }
 
