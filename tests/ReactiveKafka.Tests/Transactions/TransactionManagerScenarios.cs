@@ -117,12 +117,7 @@ public abstract class TransactionManagerScenarios(ITestOutputHelper output)
             Records(topic, 100, 100).Concat(Observable.Throw<SenderRecord<string, string, int>>(new InvalidOperationException("transform failed"))),
             Records(topic, 200, 100),
         };
-        var outcomes = await sender.SendTransactionally(sources.ToObservable())
-            .Select(results => results.Materialize().ToList())
-            .Concat()
-            .ToList()
-            .ToTask(TestContext.Current.CancellationToken)
-            .WaitAsync(TestTimeout, TestContext.Current.CancellationToken);
+        var outcomes = await OutcomesAsync(sender, sources);
 
         Assert.Equal(3, outcomes.Count);
         Assert.Equal(100, outcomes[0].Count(n => n.Kind == System.Reactive.NotificationKind.OnNext));
@@ -160,12 +155,7 @@ public abstract class TransactionManagerScenarios(ITestOutputHelper output)
             Records(topic, 20, 10),
             Records(topic, 30, 200).ObserveOn(System.Reactive.Concurrency.TaskPoolScheduler.Default), // emits while the begin is on its way
         };
-        var outcomes = await sender.SendTransactionally(sources.ToObservable())
-            .Select(results => results.Materialize().ToList())
-            .Concat()
-            .ToList()
-            .ToTask(TestContext.Current.CancellationToken)
-            .WaitAsync(TestTimeout, TestContext.Current.CancellationToken);
+        var outcomes = await OutcomesAsync(sender, sources);
 
         Output.WriteLine($"{outcomes.Count} sources: {transactions.Commits} transactions committed, {transactions.UnbegunEnds} ended without a begin");
         Assert.Equal(6, outcomes.Count);
@@ -185,6 +175,16 @@ public abstract class TransactionManagerScenarios(ITestOutputHelper output)
             Assert.Equal(sequence.Order(), sequence);
         }
     }
+
+    /// <summary>Runs <paramref name="sources"/> through SendTransactionally: each transaction's results, materialized, in order.</summary>
+    protected static Task<IList<IList<System.Reactive.Notification<SenderResult<int>>>>> OutcomesAsync(
+        KafkaSender<string, string> sender, IObservable<SenderRecord<string, string, int>>[] sources) =>
+        sender.SendTransactionally(sources.ToObservable())
+            .Select(results => results.Materialize().ToList())
+            .Concat()
+            .ToList()
+            .ToTask(TestContext.Current.CancellationToken)
+            .WaitAsync(TestTimeout, TestContext.Current.CancellationToken);
 
     protected static Task ReceiverTestKitWait(Func<bool> condition, string what) =>
         Receiver.ReceiverTestKit.WaitUntil(condition, TestTimeout, what);

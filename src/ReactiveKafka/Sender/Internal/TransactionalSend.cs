@@ -81,7 +81,11 @@ internal static class TransactionalSend
         {
             try
             {
-                await transactions.AbortIfOpenAsync(transaction).ConfigureAwait(false);
+                // Whichever is open: transactions run one after the other here, so an open one holds this source's
+                // records. It may not be ours when an abort (a revocation) ended ours just before an exactly-once
+                // batch of the source was subscribed: the batch then began one itself. Left open, it would make the
+                // next begin fail and end the whole sequence.
+                await transactions.AbortIfOpenAsync(expected: 0).ConfigureAwait(false);
             }
             catch (Exception error)
             {
