@@ -12,28 +12,20 @@ namespace ReactiveKafka.Tests.Receiver;
 /// round closes members at once and while another joins; every close must finish in bounded time, and the group's
 /// committed offsets must never pass what was processed.
 /// </summary>
-public abstract class KafkaReceiverCloseDuringRebalanceTests(ITestOutputHelper output)
+public abstract class KafkaReceiverCloseDuringRebalanceTests(FilledTopics topics, ITestOutputHelper output)
 {
     private const int Records = 20_000;
     private const int Rounds = 3;
     private static readonly TimeSpan ReleaseBound = TimeSpan.FromSeconds(45);
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(90);
 
-    protected abstract string BootstrapServers { get; }
-
-    /// <summary>The partitions of the topics <see cref="CreateFilledTopicAsync"/> makes.</summary>
-    protected abstract int Partitions { get; }
-
-    /// <summary>A new topic of <see cref="Partitions"/> partitions holding <paramref name="records"/> records.</summary>
-    protected abstract Task<string> CreateFilledTopicAsync(int records);
-
     [Fact]
     public async Task CooperativeSticky_MembersClosedTogetherAndDuringAJoin_EveryCloseFinishesAndNoProcessedRecordIsSkipped()
     {
-        var topic = await CreateFilledTopicAsync(Records);
+        var topic = await topics.CreateAsync(Records);
         var group = "group-" + Guid.NewGuid().ToString("N");
         var processed = new ConcurrentDictionary<(int Partition, long Offset), int>();
-        var config = ConsumerConfig(BootstrapServers, group);
+        var config = ConsumerConfig(topics.BootstrapServers, group);
         config.PartitionAssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky;
         var options = new ReceiverOptions<string, string>(config) { Topics = [topic], CommitInterval = TimeSpan.FromMilliseconds(100), BufferSize = 100 };
         var longestRelease = TimeSpan.Zero;
@@ -92,32 +84,8 @@ public abstract class KafkaReceiverCloseDuringRebalanceTests(ITestOutputHelper o
 
 /// <summary><see cref="KafkaReceiverCloseDuringRebalanceTests"/> on the bundled broker.</summary>
 public sealed class KafkaReceiverCloseDuringRebalanceBundledTests(BundledBrokerFixture broker, ITestOutputHelper output)
-    : KafkaReceiverCloseDuringRebalanceTests(output), IClassFixture<BundledBrokerFixture>
-{
-    protected override string BootstrapServers => broker.BootstrapServers;
-
-    protected override int Partitions => 6;
-
-    protected override async Task<string> CreateFilledTopicAsync(int records)
-    {
-        var topic = await broker.CreateTopicAsync(partitions: Partitions);
-        Produce(broker, topic, records, Partitions);
-        return topic;
-    }
-}
+    : KafkaReceiverCloseDuringRebalanceTests(FilledTopics.On(broker), output), IClassFixture<BundledBrokerFixture>;
 
 /// <summary><see cref="KafkaReceiverCloseDuringRebalanceTests"/> on librdkafka's mock cluster, an independent broker.</summary>
 public sealed class KafkaReceiverCloseDuringRebalanceMockClusterTests(MockClusterFixture mock, ITestOutputHelper output)
-    : KafkaReceiverCloseDuringRebalanceTests(output), IClassFixture<MockClusterFixture>
-{
-    protected override string BootstrapServers => mock.BootstrapServers;
-
-    protected override int Partitions => MockClusterFixture.AutoCreatedPartitions;
-
-    protected override Task<string> CreateFilledTopicAsync(int records)
-    {
-        var topic = "close-rebalance-" + Guid.NewGuid().ToString("N")[..12];
-        Produce(mock.BootstrapServers, topic, records, Partitions); // created with 4 partitions on first produce
-        return Task.FromResult(topic);
-    }
-}
+    : KafkaReceiverCloseDuringRebalanceTests(FilledTopics.On(mock, "close-rebalance-"), output), IClassFixture<MockClusterFixture>;

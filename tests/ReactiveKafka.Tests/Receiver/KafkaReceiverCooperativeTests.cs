@@ -12,7 +12,7 @@ namespace ReactiveKafka.Tests.Receiver;
 /// others keep flowing during the rebalance. Measured: records received on the kept partitions between a member's
 /// join and its first assignment, eager beside cooperative.
 /// </summary>
-public abstract class KafkaReceiverCooperativeTests(ITestOutputHelper output)
+public abstract class KafkaReceiverCooperativeTests(FilledTopics topics, ITestOutputHelper output)
 {
     private const int Records = 24_000;
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(90);
@@ -40,23 +40,15 @@ public abstract class KafkaReceiverCooperativeTests(ITestOutputHelper output)
             $"in [{string.Join(", ", JoinSeconds.Select(s => s.ToString("F2")))}] s; duplicates {Duplicates}; first member's revocations {Revocations}";
     }
 
-    protected abstract string BootstrapServers { get; }
-
-    /// <summary>The partitions of the topics <see cref="CreateFilledTopicAsync"/> makes.</summary>
-    protected abstract int Partitions { get; }
-
-    /// <summary>A new topic of <see cref="Partitions"/> partitions holding <paramref name="records"/> records.</summary>
-    protected abstract Task<string> CreateFilledTopicAsync(int records);
-
     private async Task<Figures> Run(string strategy)
     {
-        var topic = await CreateFilledTopicAsync(Records);
+        var topic = await topics.CreateAsync(Records);
         var group = "group-" + Guid.NewGuid().ToString("N");
         var seen = new ConcurrentDictionary<(int Partition, long Offset), int>();
         var firstReceived = new ConcurrentQueue<(int Partition, long At)>();
         var revokedLists = new ConcurrentQueue<int[]>();
         var owned = new ConcurrentDictionary<int, bool>();
-        var config = ConsumerConfig(BootstrapServers, group);
+        var config = ConsumerConfig(topics.BootstrapServers, group);
         config.PartitionAssignmentStrategy = strategy == "range" ? PartitionAssignmentStrategy.Range : PartitionAssignmentStrategy.CooperativeSticky;
         var options = new ReceiverOptions<string, string>(config) { Topics = [topic], CommitInterval = TimeSpan.FromMilliseconds(200), BufferSize = 200 };
 
@@ -86,7 +78,7 @@ public abstract class KafkaReceiverCooperativeTests(ITestOutputHelper output)
         var a = KafkaReceiver.Create(firstOptions);
         receivers.Add(a);
         subscriptions.Add(Start(a, first: true));
-        await WaitUntil(() => owned.Count == Partitions && seen.Count >= 500, Timeout, () => $"the first member owns everything ({owned.Count}, {seen.Count})");
+        await WaitUntil(() => owned.Count == topics.Partitions && seen.Count >= 500, Timeout, () => $"the first member owns everything ({owned.Count}, {seen.Count})");
 
         var kept = new List<int>();
         var keptPartitions = new List<int>();
@@ -116,39 +108,15 @@ public abstract class KafkaReceiverCooperativeTests(ITestOutputHelper output)
         }
 
         var revocations = revokedLists.ToArray();
-        return new Figures(strategy, [.. kept], [.. keptPartitions], [.. seconds], revocations.All(r => r.Length < Partitions),
+        return new Figures(strategy, [.. kept], [.. keptPartitions], [.. seconds], revocations.All(r => r.Length < topics.Partitions),
             seen.Count, seen.Values.Sum(n => n - 1), string.Join(" ", revocations.Select(r => "[" + string.Join(",", r) + "]")), $"{a.Loop!.LastCommitError}; longest revocation {a.Loop.LongestRevocation.TotalMilliseconds:F0} ms");
     }
 }
 
 /// <summary><see cref="KafkaReceiverCooperativeTests"/> on the bundled broker.</summary>
 public sealed class KafkaReceiverCooperativeBundledTests(BundledBrokerFixture broker, ITestOutputHelper output)
-    : KafkaReceiverCooperativeTests(output), IClassFixture<BundledBrokerFixture>
-{
-    protected override string BootstrapServers => broker.BootstrapServers;
-
-    protected override int Partitions => 6;
-
-    protected override async Task<string> CreateFilledTopicAsync(int records)
-    {
-        var topic = await broker.CreateTopicAsync(partitions: Partitions);
-        Produce(broker, topic, records, Partitions);
-        return topic;
-    }
-}
+    : KafkaReceiverCooperativeTests(FilledTopics.On(broker), output), IClassFixture<BundledBrokerFixture>;
 
 /// <summary><see cref="KafkaReceiverCooperativeTests"/> on librdkafka's mock cluster, an independent broker.</summary>
 public sealed class KafkaReceiverCooperativeMockClusterTests(MockClusterFixture mock, ITestOutputHelper output)
-    : KafkaReceiverCooperativeTests(output), IClassFixture<MockClusterFixture>
-{
-    protected override string BootstrapServers => mock.BootstrapServers;
-
-    protected override int Partitions => MockClusterFixture.AutoCreatedPartitions;
-
-    protected override Task<string> CreateFilledTopicAsync(int records)
-    {
-        var topic = "cooperative-" + Guid.NewGuid().ToString("N")[..12];
-        Produce(mock.BootstrapServers, topic, records, Partitions); // created with 4 partitions on first produce
-        return Task.FromResult(topic);
-    }
-}
+    : KafkaReceiverCooperativeTests(FilledTopics.On(mock, "cooperative-"), output), IClassFixture<MockClusterFixture>;
