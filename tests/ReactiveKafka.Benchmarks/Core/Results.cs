@@ -72,3 +72,37 @@ public static class Stats
         return sorted[Math.Clamp(rank, 0, sorted.Length - 1)];
     }
 }
+
+/// <summary>
+/// The p50, p99 and p99.9 of each measured run by side, reported as their medians over runs: what the latency
+/// scenarios put in <see cref="ScenarioResult.Extra"/>.
+/// </summary>
+public sealed class PercentileSeries(string keySuffix = "")
+{
+    private static readonly (string Name, double P)[] Points = [("p50", 0.50), ("p99", 0.99), ("p99.9", 0.999)];
+    private readonly Dictionary<string, List<double>> _runs = [];
+
+    /// <summary>One run's sorted values of <paramref name="side"/>.</summary>
+    public void Add(string side, double[] sorted)
+    {
+        foreach (var (name, p) in Points)
+        {
+            var key = $"{side} {name} ms{keySuffix}";
+            if (!_runs.TryGetValue(key, out var list))
+            {
+                _runs[key] = list = [];
+            }
+
+            list.Add(Stats.Percentile(sorted, p));
+        }
+    }
+
+    /// <summary>Each figure's median over the runs, into <paramref name="extra"/>, in key order.</summary>
+    public void AddMediansTo(Dictionary<string, double> extra)
+    {
+        foreach (var (key, values) in _runs.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            extra[key] = Stats.Median(values);
+        }
+    }
+}

@@ -30,28 +30,14 @@ public sealed class EndToEndScenario : IScenario
         await using var server = await BrokerServer.StartAsync(context.NewDirectory("end-to-end"), flush: "os", partitions: Partitions,
             extraArguments: ["--group-initial-rebalance-delay-ms", "0"]); // the clock starts after the join: this only saves wall time
         var config = Clients.ProducerConfig(server.BootstrapServers);
-        var latencies = new Dictionary<string, List<double>>();
-
-        void Keep(string side, double[] sorted)
-        {
-            foreach (var (name, p) in new[] { ("p50", 0.50), ("p99", 0.99), ("p99.9", 0.999) })
-            {
-                var key = $"{side} {name} ms (under full load)";
-                if (!latencies.TryGetValue(key, out var list))
-                {
-                    latencies[key] = list = [];
-                }
-
-                list.Add(Stats.Percentile(sorted, p));
-            }
-        }
+        var latencies = new PercentileSeries(" (under full load)");
 
         async Task<double> Sdk(int run)
         {
             var (rate, sorted) = await new Pipeline(server.BootstrapServers, config, count).RunSdkAsync();
             if (run >= 0)
             {
-                Keep("SDK", sorted);
+                latencies.Add("SDK", sorted);
             }
 
             return rate;
@@ -62,7 +48,7 @@ public sealed class EndToEndScenario : IScenario
             var (rate, sorted) = await new Pipeline(server.BootstrapServers, config, count).RunRawAsync();
             if (run >= 0)
             {
-                Keep("raw", sorted);
+                latencies.Add("raw", sorted);
             }
 
             return rate;
@@ -82,10 +68,7 @@ public sealed class EndToEndScenario : IScenario
             Met = context.Smoke ? null : ratio >= 0.95,
             Notes = { "Rate = records / (last receive − first send); the consumer has joined its group (it read a marker record) before the first send. Latency = receive − send of each record in one process (one clock); medians over runs." },
         };
-        foreach (var (key, values) in latencies.OrderBy(p => p.Key, StringComparer.Ordinal))
-        {
-            result.Extra[key] = Stats.Median(values);
-        }
+        latencies.AddMediansTo(result.Extra);
 
         return result;
     }

@@ -20,28 +20,14 @@ public sealed class LatencyScenario : IScenario
         var measured = context.Settings.Count(50_000);
         var warmup = context.Smoke ? 100 : 5_000;
         await using var server = await BrokerServer.StartAsync(context.NewDirectory("latency"), flush: "durable", partitions: 1);
-        var percentiles = new Dictionary<string, List<double>>();
-
-        void Keep(string side, double[] sorted)
-        {
-            foreach (var (name, p) in new[] { ("p50", 0.50), ("p99", 0.99), ("p99.9", 0.999) })
-            {
-                var key = $"{side} {name} ms";
-                if (!percentiles.TryGetValue(key, out var list))
-                {
-                    percentiles[key] = list = [];
-                }
-
-                list.Add(Stats.Percentile(sorted, p));
-            }
-        }
+        var percentiles = new PercentileSeries();
 
         async Task<double> Reactive(int run)
         {
             var (sorted, _) = await PacedPipeline.RunAsync(server.BootstrapServers, "latency", Rate, warmup, measured, reactive: true);
             if (run >= 0)
             {
-                Keep("SDK", sorted);
+                percentiles.Add("SDK", sorted);
             }
 
             return Stats.Percentile(sorted, 0.99);
@@ -52,7 +38,7 @@ public sealed class LatencyScenario : IScenario
             var (sorted, _) = await PacedPipeline.RunAsync(server.BootstrapServers, "latency", Rate, warmup, measured, reactive: false);
             if (run >= 0)
             {
-                Keep("raw", sorted);
+                percentiles.Add("raw", sorted);
             }
 
             return Stats.Percentile(sorted, 0.99);
@@ -72,10 +58,7 @@ public sealed class LatencyScenario : IScenario
             Met = context.Smoke ? null : p99 <= 5,
             Notes = { "Latency from the producing call to the subscriber/Consume return, one process (same clock); extra figures are medians over runs." },
         };
-        foreach (var (key, values) in percentiles.OrderBy(p => p.Key, StringComparer.Ordinal))
-        {
-            result.Extra[key] = Stats.Median(values);
-        }
+        percentiles.AddMediansTo(result.Extra);
 
         return result;
     }
