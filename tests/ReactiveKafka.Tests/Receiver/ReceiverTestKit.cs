@@ -83,6 +83,22 @@ internal static class ReceiverTestKit
             .ToArray();
     }
 
+    /// <summary>
+    /// The sum of the group's committed offsets, or -1 while they cannot be read stably: a read_committed OffsetFetch
+    /// waits while a transaction's offsets are pending and times out, which in a wait condition means "not yet".
+    /// </summary>
+    public static long CommittedSumOnceStable(string bootstrapServers, string group, string topic, int partitions)
+    {
+        try
+        {
+            return CommittedOffsets(bootstrapServers, group, topic, partitions).Sum();
+        }
+        catch (KafkaException error) when (error.Error.Code == ErrorCode.Local_TimedOut)
+        {
+            return -1;
+        }
+    }
+
     /// <summary>Waits until <paramref name="condition"/> holds, checking every few milliseconds; throws on timeout.</summary>
     public static Task WaitUntil(Func<bool> condition, TimeSpan timeout, string what) => WaitUntil(condition, timeout, () => what);
 

@@ -59,17 +59,7 @@ public sealed class ExactlyOnceCrashTests(BundledBrokerFixture broker, ITestOutp
 
         // A killed member's open transaction keeps its offsets pending (unstable) until its timeout aborts it: the
         // offset fetch then times out, which means "not yet", not a failure of the test.
-        long CommittedSum()
-        {
-            try
-            {
-                return CommittedOffsets(broker.BootstrapServers, group, input, Partitions).Sum();
-            }
-            catch (KafkaException error) when (error.Error.Code == ErrorCode.Local_TimedOut)
-            {
-                return -1;
-            }
-        }
+        long CommittedSum() => CommittedSumOnceStable(broker.BootstrapServers, group, input, Partitions);
 
         static bool Works(CrashWorkerProcess w) => w.Lines.Any(l => l.StartsWith("COMMITTED ", StringComparison.Ordinal) && !l.StartsWith("COMMITTED - 0", StringComparison.Ordinal));
         bool Failed() => workers.Any(w => w.Lines.Any(l => l.StartsWith("FAILED", StringComparison.Ordinal)));

@@ -46,7 +46,7 @@ public sealed class ExactlyOnceTests(BundledBrokerFixture broker, ITestOutputHel
         await a.DisposeAsync();
         await WaitUntil(() => pipeline.Processed >= 4 * records / 5, TestTimeout, () => $"a left ({pipeline.Processed})");
         await b.DisposeAsync();
-        await WaitUntil(() => CommittedOffsets(BootstrapServers, group, input, Partitions).Sum() == records, TimeSpan.FromSeconds(120),
+        await WaitUntil(() => CommittedSumOnceStable(BootstrapServers, group, input, Partitions) == records, TimeSpan.FromSeconds(120),
             () => $"the group's committed offsets reach the input's end ({string.Join(", ", CommittedOffsets(BootstrapServers, group, input, Partitions))})");
         await c.DisposeAsync();
 
@@ -79,7 +79,7 @@ public sealed class ExactlyOnceTests(BundledBrokerFixture broker, ITestOutputHel
         var subscription = sender.SendTransactionally(receiver.ReceiveExactlyOnce(transactions)
                 .Select(batch => batch.Where(static _ => false).Select(r => ExactlyOnceScenarios.Transform(r, outputTopic, "none"))))
             .Subscribe(results => results.Subscribe(static _ => { }, error => failure ??= error, () => Interlocked.Increment(ref completed)), error => failure ??= error);
-        await WaitUntil(() => CommittedOffsets(BootstrapServers, group, input, Partitions).Sum() == records, TestTimeout,
+        await WaitUntil(() => CommittedSumOnceStable(BootstrapServers, group, input, Partitions) == records, TestTimeout,
             () => $"the group's committed offsets reach the input's end ({string.Join(", ", CommittedOffsets(BootstrapServers, group, input, Partitions))}; " +
                 $"{transactions.Commits} commits, failure: {failure?.ToString() ?? "none"})");
         subscription.Dispose();
@@ -123,7 +123,7 @@ public sealed class ExactlyOnceTests(BundledBrokerFixture broker, ITestOutputHel
         var abortedAfter = clock.Elapsed;
         Assert.False(gate.Task.IsCompleted);
         gate.SetResult();
-        await WaitUntil(() => CommittedOffsets(BootstrapServers, group, input, Partitions).Sum() == records, TimeSpan.FromSeconds(90),
+        await WaitUntil(() => CommittedSumOnceStable(BootstrapServers, group, input, Partitions) == records, TimeSpan.FromSeconds(90),
             () => $"the group's committed offsets reach the input's end ({string.Join(", ", CommittedOffsets(BootstrapServers, group, input, Partitions))}; {pipeline})");
         await a.DisposeAsync();
         await b.DisposeAsync();
