@@ -14,8 +14,11 @@ public abstract class FilledTopics
     /// <summary>The partitions of the topics <see cref="CreateAsync"/> makes.</summary>
     public abstract int Partitions { get; }
 
-    /// <summary>A new topic of <see cref="Partitions"/> partitions holding <paramref name="records"/> records.</summary>
-    public abstract Task<string> CreateAsync(int records);
+    /// <summary>
+    /// A new topic of <see cref="Partitions"/> partitions holding <paramref name="records"/> records, written in batches
+    /// of at most <paramref name="recordsPerBatch"/> per partition.
+    /// </summary>
+    public abstract Task<string> CreateAsync(int records, int recordsPerBatch = 10_000);
 
     /// <summary>Topics of 6 partitions on the bundled broker, created before they are filled.</summary>
     public static FilledTopics On(BundledBrokerFixture broker) => new Bundled(broker);
@@ -29,10 +32,10 @@ public abstract class FilledTopics
 
         public override int Partitions => 6;
 
-        public override async Task<string> CreateAsync(int records)
+        public override async Task<string> CreateAsync(int records, int recordsPerBatch = 10_000)
         {
             var topic = await broker.CreateTopicAsync(partitions: Partitions);
-            Produce(broker, topic, records, Partitions);
+            Produce(broker.BootstrapServers, topic, records, Partitions, recordsPerBatch: recordsPerBatch);
             return topic;
         }
     }
@@ -43,10 +46,10 @@ public abstract class FilledTopics
 
         public override int Partitions => MockClusterFixture.AutoCreatedPartitions;
 
-        public override Task<string> CreateAsync(int records)
+        public override Task<string> CreateAsync(int records, int recordsPerBatch = 10_000)
         {
             var topic = prefix + Guid.NewGuid().ToString("N")[..12];
-            Produce(mock.BootstrapServers, topic, records, Partitions);
+            Produce(mock.BootstrapServers, topic, records, Partitions, recordsPerBatch: recordsPerBatch);
             return Task.FromResult(topic);
         }
     }

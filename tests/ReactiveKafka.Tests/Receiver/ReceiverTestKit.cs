@@ -29,14 +29,18 @@ internal static class ReceiverTestKit
     public static void Produce(BundledBrokerFixture broker, string topic, int count, int partitions = 1, int start = 0) =>
         Produce(broker.BootstrapServers, topic, count, partitions, start);
 
-    /// <summary>As the other overload, against any bootstrap servers.</summary>
-    public static void Produce(string bootstrapServers, string topic, int count, int partitions = 1, int start = 0)
+    /// <summary>
+    /// As the other overload, against any bootstrap servers. <paramref name="recordsPerBatch"/> caps each partition's
+    /// batches: small batches with a small <c>max.partition.fetch.bytes</c> make a consumer's fetches interleave the
+    /// partitions instead of handing over one partition's whole backlog at a time.
+    /// </summary>
+    public static void Produce(string bootstrapServers, string topic, int count, int partitions = 1, int start = 0, int recordsPerBatch = 10_000)
     {
         using var producer = new ProducerBuilder<string, string>(new ProducerConfig
         {
             BootstrapServers = bootstrapServers,
             LingerMs = 5,
-            BatchNumMessages = 10_000,
+            BatchNumMessages = recordsPerBatch,
             QueueBufferingMaxMessages = 1_000_000,
         }).Build();
         Exception? failure = null;
