@@ -3,9 +3,18 @@ using ReactiveKafka.Diagnostics;
 
 namespace ReactiveKafka.Receiver.Internal;
 
-/// <summary>Commits: by interval, batch size and request; retries; at-most-once commits ahead of emission.</summary>
+/// <summary>
+/// Commits: by interval, batch size and request; retries; at-most-once commits ahead of emission. The regular commits
+/// run on a <see cref="CommitThread"/> while the loop goes on polling; the others (revocation, a new ownership period,
+/// at most once, the close) are made on the loop thread, after the one in flight has returned and been applied.
+/// </summary>
 internal sealed partial class ConsumerLoop<TKey, TValue>
 {
+    /// <summary>How long a poll waits while a commit is in flight, so that its result is applied promptly.</summary>
+    private static readonly TimeSpan PollWhileCommitting = TimeSpan.FromMilliseconds(2);
+
+    private CommitThread? _committer;
+    private CommitInFlight? _commitInFlight;
     private int _acknowledgedSinceCommit;
     private bool _commitRequested;
     private int _commitAttempts;
@@ -52,6 +61,20 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
 
     private void CommitIfDue()
     {
+        if (_commitInFlight is { } inFlight)
+        {
+            if (!inFlight.IsDone)
+            {
+                return; // the due commit follows once this one is applied: it then takes every offset acknowledged meanwhile
+            }
+
+            ApplyCommitInFlight();
+            if (_failure is not null)
+            {
+                return;
+            }
+        }
+
         if (_heldBatch is not null)
         {
             if (Now >= _retryDue)
@@ -86,12 +109,19 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
     }
 
     /// <summary>
-    /// Commits every given partition whose committable offset passed its committed one. With <paramref name="retry"/>, a
-    /// retriable failure schedules a retry (pausing the assignment meanwhile) until the attempts run out; then, or for a
-    /// non-retriable failure, the loop fails. Without it (revocation, close) a failure is left to the next owner.
+    /// Commits every given partition whose committable offset passed its committed one. With <paramref name="retry"/> (a
+    /// regular commit) the commit runs on the <see cref="CommitThread"/> and its outcome is applied by a later
+    /// <see cref="CommitIfDue"/>: a retriable failure schedules a retry (pausing the assignment meanwhile) until the
+    /// attempts run out; then, or for a non-retriable failure, the loop fails. Without it (revocation, a new ownership
+    /// period, close) the commit is made here, after the one in flight, and a failure is left to the next owner.
     /// </summary>
     private void CommitAcknowledged(List<PartitionState> partitions, bool retry)
     {
+        if (!retry)
+        {
+            AwaitCommitInFlight();
+        }
+
         _commitRequested = false;
         _acknowledgedSinceCommit = 0;
         if (ExactlyOnce is not null)
@@ -106,15 +136,29 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
         }
 
         List<TopicPartitionOffset>? offsets = null;
+        List<PartitionState>? committing = null;
         foreach (var partition in partitions)
         {
             if (!partition.IsRevoked && partition.Tracker.Committable > partition.Committed)
             {
                 (offsets ??= []).Add(new TopicPartitionOffset(partition.TopicPartition, partition.Tracker.Committable));
+                (committing ??= []).Add(partition);
             }
         }
 
-        var error = offsets is null ? null : Commit(offsets);
+        if (offsets is null)
+        {
+            CommitSucceeded();
+            return;
+        }
+
+        if (retry)
+        {
+            StartCommit(offsets, committing!);
+            return;
+        }
+
+        var error = Commit(offsets);
         if (error is null)
         {
             CommitSucceeded();
@@ -122,12 +166,54 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
         }
 
         LastCommitError = error;
-        if (!retry)
+        ReceiverLog.CommitFailedWithoutRetry(_logger, _group, error.Code, error.Reason);
+    }
+
+    /// <summary>Hands a regular commit to the commit thread (loop thread; no commit in flight).</summary>
+    private void StartCommit(List<TopicPartitionOffset> offsets, List<PartitionState> partitions)
+    {
+        var started = KafkaDiagnostics.IsSupported && KafkaMetrics.OperationDuration.Enabled ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
+        var commit = new CommitInFlight(partitions, started);
+        var consumer = _consumer!;
+        _commitInFlight = commit;
+        (_committer ??= new CommitThread("ReactiveKafka commit " + _group)).Start(() =>
         {
-            ReceiverLog.CommitFailedWithoutRetry(_logger, _group, error.Code, error.Reason);
+            commit.Outcome = CallCommit(consumer, offsets);
+            commit.IsDone = true;
+            _wake.Set();
+        });
+    }
+
+    /// <summary>Waits for the regular commit in flight, if any, and applies its outcome (loop thread).</summary>
+    private void AwaitCommitInFlight()
+    {
+        if (_commitInFlight is null)
+        {
             return;
         }
 
+        _committer!.WaitIdle();
+        ApplyCommitInFlight();
+    }
+
+    /// <summary>Records what the finished regular commit committed and acts on its error: succeed, retry or fail.</summary>
+    private void ApplyCommitInFlight()
+    {
+        var commit = _commitInFlight!;
+        _commitInFlight = null;
+        var error = Record(commit.Outcome, commit.Partitions);
+        if (commit.Started != 0)
+        {
+            RecordCommitDuration(commit.Started, error);
+        }
+
+        if (error is null)
+        {
+            CommitSucceeded();
+            return;
+        }
+
+        LastCommitError = error;
         if (CommitErrors.IsRebalance(error))
         {
             CommitMetRebalance(error);
@@ -146,6 +232,32 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
 
         Fail(new KafkaException(new Error(error.Code, $"Committing offsets failed after {_commitAttempts + (CommitErrors.IsRetriable(error) ? 0 : 1)} attempt(s): {error.Reason}", error.IsFatal)));
     }
+
+    /// <summary>The consumer is about to close: waits for the commit in flight and ends the commit thread.</summary>
+    private void StopCommitting()
+    {
+        if (_committer is null)
+        {
+            return;
+        }
+
+        try
+        {
+            _committer.WaitIdle();
+            if (_commitInFlight is not null)
+            {
+                ApplyCommitInFlight();
+            }
+        }
+        finally
+        {
+            _committer.Dispose();
+            _committer = null;
+        }
+    }
+
+    /// <summary>How long the next poll may wait: briefly while a commit is in flight, so its outcome is applied promptly.</summary>
+    private TimeSpan PollWait => _commitInFlight is null ? _options.PollTimeout : TimeSpan.FromTicks(Math.Min(_options.PollTimeout.Ticks, PollWhileCommitting.Ticks));
 
     /// <summary>
     /// The member lost, or is losing, its partitions (<see cref="CommitErrors.IsRebalance"/>): never the end of the
@@ -178,11 +290,11 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
         _reasons &= ~PauseReasons.CommitRetry;
     }
 
-    /// <summary>Commits <paramref name="offsets"/>; records what succeeded; returns the first error, or null.</summary>
+    /// <summary>Commits <paramref name="offsets"/> on this thread; records what succeeded; returns the first error, or null.</summary>
     private Error? Commit(List<TopicPartitionOffset> offsets)
     {
         var started = KafkaDiagnostics.IsSupported && KafkaMetrics.OperationDuration.Enabled ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
-        var error = CommitAndRecord(offsets);
+        var error = Record(CallCommit(_consumer!, offsets), partitions: null);
         if (started != 0)
         {
             RecordCommitDuration(started, error);
@@ -191,35 +303,52 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
         return error;
     }
 
-    private Error? CommitAndRecord(List<TopicPartitionOffset> offsets)
+    /// <summary>The commit call itself (any thread): the per-partition results, or the error of the whole call.</summary>
+    private static CommitOutcome CallCommit(IConsumer<TKey, TValue> consumer, List<TopicPartitionOffset> offsets)
     {
-        IEnumerable<TopicPartitionOffsetError> results;
         try
         {
-            _consumer!.Commit(offsets);
-            results = offsets.Select(o => new TopicPartitionOffsetError(o, new Error(ErrorCode.NoError)));
+            consumer.Commit(offsets);
+            return new CommitOutcome(offsets.Select(o => new TopicPartitionOffsetError(o, new Error(ErrorCode.NoError))).ToList(), null);
         }
         catch (TopicPartitionOffsetException partial)
         {
-            results = partial.Results;
+            return new CommitOutcome(partial.Results, null);
         }
         catch (KafkaException failed) when (failed.Error.Code == ErrorCode.Local_NoOffset)
         {
-            results = offsets.Select(o => new TopicPartitionOffsetError(o, new Error(ErrorCode.NoError)));
+            return new CommitOutcome(offsets.Select(o => new TopicPartitionOffsetError(o, new Error(ErrorCode.NoError))).ToList(), null);
         }
         catch (KafkaException failed)
         {
-            return failed.Error;
+            return new CommitOutcome(null, failed.Error);
+        }
+        catch (Exception failed)
+        {
+            // The consumer went away under the commit (it never should: the close waits for it); reported, not thrown on a bare thread.
+            return new CommitOutcome(null, new Error(ErrorCode.Local_Fail, failed.Message));
+        }
+    }
+
+    /// <summary>
+    /// Records the partitions <paramref name="outcome"/> committed (only in the ownership periods it was made for, when
+    /// <paramref name="partitions"/> names them); returns its first error, or null (loop thread).
+    /// </summary>
+    private Error? Record(CommitOutcome outcome, List<PartitionState>? partitions)
+    {
+        if (outcome.Error is { } error)
+        {
+            return error;
         }
 
         Error? first = null;
-        foreach (var result in results)
+        foreach (var result in outcome.Results!)
         {
             if (result.Error.IsError)
             {
                 first ??= result.Error;
             }
-            else if (_assigned.TryGetValue(result.TopicPartition, out var partition))
+            else if (_assigned.TryGetValue(result.TopicPartition, out var partition) && (partitions is null || Contains(partitions, partition)))
             {
                 Committed(partition, result.Offset.Value);
             }
@@ -231,6 +360,19 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
         }
 
         return first;
+    }
+
+    private static bool Contains(List<PartitionState> partitions, PartitionState partition)
+    {
+        foreach (var candidate in partitions)
+        {
+            if (ReferenceEquals(candidate, partition))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private void Committed(PartitionState partition, long offset)
@@ -267,7 +409,13 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
     /// </summary>
     private void CommitHeldBatch()
     {
-        var batch = _heldBatch!;
+        AwaitCommitInFlight();
+        if (_failure is not null || _heldBatch is null)
+        {
+            return;
+        }
+
+        var batch = _heldBatch;
         var last = new Dictionary<PartitionState, long>();
         foreach (var record in batch)
         {
@@ -346,5 +494,30 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
 
             partition.CommitWaiters.Clear();
         }
+    }
+}
+
+/// <summary>What a commit call returned: each partition's result, or the error of the whole call.</summary>
+internal readonly record struct CommitOutcome(IReadOnlyList<TopicPartitionOffsetError>? Results, Error? Error);
+
+/// <summary>A regular commit handed to the <see cref="CommitThread"/>, and its outcome once <see cref="IsDone"/>.</summary>
+internal sealed class CommitInFlight(List<PartitionState> partitions, long started)
+{
+    private volatile bool _done;
+
+    /// <summary>The ownership periods the offsets belong to: a result is recorded only in these.</summary>
+    public List<PartitionState> Partitions { get; } = partitions;
+
+    /// <summary>When the commit started (for the duration metric), or 0.</summary>
+    public long Started { get; } = started;
+
+    /// <summary>The outcome; written by the commit thread before <see cref="IsDone"/>.</summary>
+    public CommitOutcome Outcome { get; set; }
+
+    /// <summary>Whether the commit call has returned (then <see cref="Outcome"/> is set).</summary>
+    public bool IsDone
+    {
+        get => _done;
+        set => _done = value;
     }
 }

@@ -148,7 +148,8 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
     private void WaitForRoom()
     {
         _wake.Reset();
-        if (!_acknowledgements.IsEmpty || !_work.IsEmpty || _closeRequested || ReachedAfter(Buffer.Count) == ReachedBounds.None)
+        if (!_acknowledgements.IsEmpty || !_work.IsEmpty || _closeRequested || _commitInFlight is { IsDone: true }
+            || ReachedAfter(Buffer.Count) == ReachedBounds.None)
         {
             return;
         }
@@ -186,7 +187,7 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
     {
         var room = Room();
         List<ReceiverRecord<TKey, TValue>>? batch = null;
-        var timeout = _options.PollTimeout;
+        var timeout = PollWait;
         while (_failure is null)
         {
             ConsumeResult<TKey, TValue>? result;

@@ -429,6 +429,7 @@ internal sealed partial class ConsumerLoop<TKey, TValue> : IAcknowledgementSink,
         {
             try
             {
+                StopCommitting();
                 if (MayCommit)
                 {
                     ProcessInbox();

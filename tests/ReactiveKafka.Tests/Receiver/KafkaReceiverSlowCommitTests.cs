@@ -1,0 +1,118 @@
+using System.Diagnostics;
+using System.Reactive.Linq;
+using ReactiveKafka.Tests.Infrastructure;
+using ReactiveKafka.Testing;
+using Xunit;
+using static ReactiveKafka.Tests.Receiver.ReceiverTestKit;
+
+namespace ReactiveKafka.Tests.Receiver;
+
+/// <summary>
+/// A commit that waits for the group coordinator does not stop the partitions: records keep flowing while it is in
+/// flight, its waiters complete once it returns, and a close during it waits for it and then commits the rest.
+/// </summary>
+public sealed class KafkaReceiverSlowCommitTests(BundledBrokerFixture broker) : IClassFixture<BundledBrokerFixture>
+{
+    private const int Records = 20_000;
+    private const int BufferSize = 64;
+    private static readonly TimeSpan CommitDelay = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task Receive_CommitAnswerDelayed_RecordsKeepFlowingWhileItIsInFlight()
+    {
+        RequireBundled();
+        var topic = await broker.CreateTopicAsync();
+        Produce(broker, topic, Records);
+        var group = "group-" + Guid.NewGuid().ToString("N");
+
+        // A small buffer: the subscriber gets records only as fast as the loop polls, so a loop held by the commit shows.
+        var options = Options(broker, topic, group) with { BufferSize = BufferSize, CommitInterval = TimeSpan.FromMinutes(5) };
+        var receiver = KafkaReceiver.Create(options);
+        var received = 0;
+        var receivedAtRequest = -1;
+        var receivedAtCommitted = -1;
+        var clock = new Stopwatch();
+        Task? commit = null;
+
+        await receiver.Receive()
+            .Do(record =>
+            {
+                var count = Interlocked.Increment(ref received);
+                if (count == 100)
+                {
+                    broker.Broker.Faults.DelayResponses(CommitDelay, KafkaApi.OffsetCommit, count: 1);
+                    receivedAtRequest = count;
+                    clock.Start();
+                    commit = record.Offset.CommitAsync().ContinueWith(
+                        _ =>
+                        {
+                            receivedAtCommitted = Volatile.Read(ref received);
+                            clock.Stop();
+                        },
+                        TaskScheduler.Default);
+                }
+                else
+                {
+                    record.Offset.Acknowledge();
+                }
+            })
+            .Take(Records)
+            .LastAsync()
+            .Timeout(Timeout);
+
+        await commit!.WaitAsync(Timeout, TestContext.Current.CancellationToken);
+        Assert.True(clock.Elapsed >= CommitDelay - TimeSpan.FromMilliseconds(200), $"The commit came back after {clock.ElapsedMilliseconds} ms: the broker did not hold it.");
+        var duringCommit = receivedAtCommitted - receivedAtRequest;
+        TestContext.Current.TestOutputHelper?.WriteLine($"{duringCommit} records arrived during the {clock.ElapsedMilliseconds} ms the commit was in flight.");
+        Assert.True(duringCommit > 20 * BufferSize, $"Only {duringCommit} records arrived during the {clock.ElapsedMilliseconds} ms the commit was in flight (buffer {BufferSize}): the loop waited for the commit.");
+        await WaitUntil(() => Committed(broker, group, topic).Single() == Records, Timeout, () => $"committed offset {Committed(broker, group, topic).Single()}, expected {Records}");
+    }
+
+    [Fact]
+    public async Task Dispose_WhileACommitIsInFlight_WaitsForItThenCommitsTheRest()
+    {
+        RequireBundled();
+        var topic = await broker.CreateTopicAsync();
+        Produce(broker, topic, 1_000);
+        var group = "group-" + Guid.NewGuid().ToString("N");
+        var options = Options(broker, topic, group) with { CommitInterval = TimeSpan.FromMinutes(5) };
+        var receiver = KafkaReceiver.Create(options);
+        var acknowledged = 0;
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Task? commit = null;
+        var subscription = receiver.Receive().Subscribe(record =>
+        {
+            record.Offset.Acknowledge();
+            if (Interlocked.Increment(ref acknowledged) == 500)
+            {
+                broker.Broker.Faults.DelayResponses(CommitDelay, KafkaApi.OffsetCommit, count: 1);
+                commit = record.Offset.CommitAsync();
+            }
+
+            if (acknowledged == 1_000)
+            {
+                done.TrySetResult();
+            }
+        });
+
+        await done.Task.WaitAsync(Timeout, TestContext.Current.CancellationToken);
+        await WaitUntil(() => receiver.Statistics.Unacknowledged == 0 && commit is not null, Timeout, "all records acknowledged");
+        var clock = Stopwatch.StartNew();
+        subscription.Dispose();
+        clock.Stop();
+
+        // The delayed commit of the first 500 is answered, and the close's commit of all 1,000 follows it.
+        await commit!.WaitAsync(Timeout, TestContext.Current.CancellationToken);
+        Assert.Equal(1_000, Committed(broker, group, topic).Single());
+        Assert.True(clock.Elapsed < options.CloseTimeout, $"The close took {clock.ElapsedMilliseconds} ms.");
+    }
+
+    private void RequireBundled()
+    {
+        if (broker.Broker.Kind != KafkaTestBrokerKind.Bundled)
+        {
+            Assert.Skip("The commit's answer is delayed with fault injection, which needs the bundled broker.");
+        }
+    }
+}
