@@ -9,7 +9,8 @@ namespace ReactiveKafka.Tests.Receiver;
 
 /// <summary>
 /// A commit that waits for the group coordinator does not stop the partitions: records keep flowing while it is in
-/// flight, its waiters complete once it returns, and a close during it waits for it and then commits the rest.
+/// flight, its waiters complete once it returns, a close during it waits for it and then commits the rest, and a join
+/// during it loses nothing.
 /// </summary>
 public sealed class KafkaReceiverSlowCommitTests(BundledBrokerFixture broker) : IClassFixture<BundledBrokerFixture>
 {
@@ -106,6 +107,60 @@ public sealed class KafkaReceiverSlowCommitTests(BundledBrokerFixture broker) : 
         await commit!.WaitAsync(Timeout, TestContext.Current.CancellationToken);
         Assert.Equal(1_000, Committed(broker, group, topic).Single());
         Assert.True(clock.Elapsed < options.CloseTimeout, $"The close took {clock.ElapsedMilliseconds} ms.");
+    }
+
+    [Fact]
+    public async Task Rebalance_JoinDuringADelayedCommit_CommitCompletesAndNoRecordIsLost()
+    {
+        RequireBundled();
+        const int records = 4_000;
+        var topic = await broker.CreateTopicAsync(partitions: 2);
+        Produce(broker, topic, records, partitions: 2);
+        var group = "group-" + Guid.NewGuid().ToString("N");
+        var options = Options(broker, topic, group) with { CommitInterval = TimeSpan.FromMilliseconds(100) };
+        var seen = new System.Collections.Concurrent.ConcurrentDictionary<(int, long), bool>();
+        var failures = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
+        Task? commit = null;
+        long revokedAt = 0, committedAt = 0;
+        var first = KafkaReceiver.Create(options with { OnPartitionsRevoked = _ => Interlocked.CompareExchange(ref revokedAt, Stopwatch.GetTimestamp(), 0) });
+        var second = KafkaReceiver.Create(options);
+        IDisposable Start(KafkaReceiver<string, string> receiver, bool slow) => receiver.Receive().Subscribe(
+            record =>
+            {
+                seen[(record.Partition.Value, record.Offset.Value)] = true;
+                if (slow)
+                {
+                    Thread.Sleep(1); // the first member's backlog outlasts the join
+                }
+
+                record.Offset.Acknowledge();
+                if (slow && seen.Count == 200)
+                {
+                    broker.Broker.Faults.DelayResponses(CommitDelay, KafkaApi.OffsetCommit, count: 1);
+                    commit = record.Offset.CommitAsync().ContinueWith(done =>
+                    {
+                        committedAt = Stopwatch.GetTimestamp();
+                        done.GetAwaiter().GetResult();
+                    }, TaskScheduler.Default);
+                }
+            },
+            failures.Enqueue);
+
+        using (var a = Start(first, slow: true))
+        {
+            await WaitUntil(() => commit is not null, Timeout, "the delayed commit is requested");
+            using var b = Start(second, slow: false);
+            await WaitUntil(() => second.Statistics.AssignedPartitions > 0, Timeout, "the second member gets a partition");
+            await WaitUntil(() => seen.Count == records, Timeout, () => $"every record received ({seen.Count})");
+            await commit!.WaitAsync(Timeout, TestContext.Current.CancellationToken);
+        }
+
+        Assert.Empty(failures);
+        // The join's answers queue behind the delayed commit's on the coordinator connection (a connection answers in
+        // order), so the revocation follows the commit's return by a few milliseconds rather than overlapping it.
+        TestContext.Current.TestOutputHelper?.WriteLine($"revoked {Stopwatch.GetElapsedTime(committedAt, revokedAt).TotalMilliseconds:F0} ms after the delayed commit came back");
+        Assert.True(revokedAt != 0, "the second member's join revoked partitions of the first");
+        await WaitUntil(() => Committed(broker, group, topic, 2).Sum() == records, Timeout, () => $"committed [{string.Join(", ", Committed(broker, group, topic, 2))}], expected {records / 2} each");
     }
 
     private void RequireBundled()

@@ -8,15 +8,14 @@ namespace ReactiveKafka.Receiver.Internal;
 /// Why a thread: Confluent's <c>Commit</c> is librdkafka's synchronous commit, which has no timeout of its own and holds
 /// its caller for the whole round trip; with the coordinator unreachable that is up to <c>socket.timeout.ms</c> (60 s)
 /// per attempt, and a loop that made it stopped every partition of the member that long. librdkafka's commit is
-/// thread-safe. The loop starts a commit only while none runs (<see cref="IsIdle"/>), and waits for the one running
-/// before any commit of its own and before the consumer is closed: a commit must never run on a disposed handle, and
-/// commits reach the coordinator in the order the loop decided them.
+/// thread-safe. The loop starts a commit only once the previous one has told it that it is done, and waits for the one
+/// running before any commit of its own and before the consumer is closed (<see cref="Dispose"/> joins the thread): a
+/// commit must never run on a disposed handle, and commits reach the coordinator in the order the loop decided them.
 /// </remarks>
 internal sealed class CommitThread : IDisposable
 {
     private readonly Thread _thread;
     private readonly ManualResetEventSlim _start = new(initialState: false);
-    private readonly ManualResetEventSlim _idle = new(initialState: true);
     private Action? _job;
     private volatile bool _stopping;
 
@@ -26,21 +25,17 @@ internal sealed class CommitThread : IDisposable
         _thread.Start();
     }
 
-    /// <summary>Whether no commit runs.</summary>
-    public bool IsIdle => _idle.IsSet;
-
-    /// <summary>Runs <paramref name="job"/> on the thread. Only while <see cref="IsIdle"/> (the loop thread).</summary>
+    /// <summary>
+    /// Runs <paramref name="job"/> on the thread (the loop thread, once the previous job has signalled its end: the
+    /// thread takes it after finishing that one). The job must not throw.
+    /// </summary>
     public void Start(Action job)
     {
-        _idle.Reset();
         Volatile.Write(ref _job, job);
         _start.Set();
     }
 
-    /// <summary>Waits until the commit that runs, if any, has returned.</summary>
-    public void WaitIdle() => _idle.Wait();
-
-    /// <summary>Waits for the commit that runs, then ends the thread.</summary>
+    /// <summary>Waits for the job that runs, then ends the thread.</summary>
     public void Dispose()
     {
         _stopping = true;
@@ -57,17 +52,7 @@ internal sealed class CommitThread : IDisposable
         {
             _start.Wait();
             _start.Reset();
-            if (Interlocked.Exchange(ref _job, null) is { } job)
-            {
-                try
-                {
-                    job();
-                }
-                finally
-                {
-                    _idle.Set();
-                }
-            }
+            Interlocked.Exchange(ref _job, null)?.Invoke();
 
             if (_stopping)
             {

@@ -178,8 +178,7 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
         _commitInFlight = commit;
         (_committer ??= new CommitThread("ReactiveKafka commit " + _group)).Start(() =>
         {
-            commit.Outcome = CallCommit(consumer, offsets);
-            commit.IsDone = true;
+            commit.Complete(CallCommit(consumer, offsets));
             _wake.Set();
         });
     }
@@ -192,7 +191,7 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
             return;
         }
 
-        _committer!.WaitIdle();
+        _commitInFlight.Wait();
         ApplyCommitInFlight();
     }
 
@@ -204,7 +203,7 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
         var error = Record(commit.Outcome, commit.Partitions);
         if (commit.Started != 0)
         {
-            RecordCommitDuration(commit.Started, error);
+            RecordCommitDuration(commit.Seconds, error);
         }
 
         if (error is null)
@@ -243,11 +242,7 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
 
         try
         {
-            _committer.WaitIdle();
-            if (_commitInFlight is not null)
-            {
-                ApplyCommitInFlight();
-            }
+            AwaitCommitInFlight();
         }
         finally
         {
@@ -501,9 +496,13 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
 internal readonly record struct CommitOutcome(IReadOnlyList<TopicPartitionOffsetError>? Results, Error? Error);
 
 /// <summary>A regular commit handed to the <see cref="CommitThread"/>, and its outcome once <see cref="IsDone"/>.</summary>
+/// <remarks>
+/// Its own completion, not the thread's idleness, says when it is done: the thread may still be finishing one commit
+/// when the loop, told that commit is done, hands it the next.
+/// </remarks>
 internal sealed class CommitInFlight(List<PartitionState> partitions, long started)
 {
-    private volatile bool _done;
+    private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>The ownership periods the offsets belong to: a result is recorded only in these.</summary>
     public List<PartitionState> Partitions { get; } = partitions;
@@ -511,13 +510,27 @@ internal sealed class CommitInFlight(List<PartitionState> partitions, long start
     /// <summary>When the commit started (for the duration metric), or 0.</summary>
     public long Started { get; } = started;
 
-    /// <summary>The outcome; written by the commit thread before <see cref="IsDone"/>.</summary>
-    public CommitOutcome Outcome { get; set; }
+    /// <summary>How long the commit call took, in seconds (when <see cref="Started"/> is set).</summary>
+    public double Seconds { get; private set; }
+
+    /// <summary>The outcome, once <see cref="IsDone"/>.</summary>
+    public CommitOutcome Outcome { get; private set; }
 
     /// <summary>Whether the commit call has returned (then <see cref="Outcome"/> is set).</summary>
-    public bool IsDone
+    public bool IsDone => _done.Task.IsCompleted;
+
+    /// <summary>The commit call returned <paramref name="outcome"/> (the commit thread).</summary>
+    public void Complete(CommitOutcome outcome)
     {
-        get => _done;
-        set => _done = value;
+        Outcome = outcome;
+        if (Started != 0)
+        {
+            Seconds = KafkaMetrics.SecondsSince(Started);
+        }
+
+        _done.SetResult();
     }
+
+    /// <summary>Waits until the commit call has returned.</summary>
+    public void Wait() => _done.Task.Wait();
 }

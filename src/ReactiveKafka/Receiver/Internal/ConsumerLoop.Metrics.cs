@@ -180,7 +180,9 @@ internal sealed partial class ConsumerLoop<TKey, TValue> : IObservedClient
         return tags;
     }
 
-    private void RecordCommitDuration(long started, Error? error)
+    private void RecordCommitDuration(long started, Error? error) => RecordCommitDuration(KafkaMetrics.SecondsSince(started), error);
+
+    private void RecordCommitDuration(double seconds, Error? error)
     {
         var tags = KafkaMetrics.Tags("commit");
         tags.Add("messaging.consumer.group.name", _group);
@@ -189,6 +191,6 @@ internal sealed partial class ConsumerLoop<TKey, TValue> : IObservedClient
             tags.Add("error.type", error.Code.ToString());
         }
 
-        KafkaMetrics.OperationDuration.Record(KafkaMetrics.SecondsSince(started), tags);
+        KafkaMetrics.OperationDuration.Record(seconds, tags);
     }
 }
