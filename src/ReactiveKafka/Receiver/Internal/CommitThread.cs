@@ -40,10 +40,7 @@ internal sealed class CommitThread : IDisposable
     {
         _stopping = true;
         _start.Set();
-        if (_thread != Thread.CurrentThread)
-        {
-            _thread.Join();
-        }
+        _thread.Join();
     }
 
     private void Run()

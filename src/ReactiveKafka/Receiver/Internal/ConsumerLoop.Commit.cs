@@ -172,7 +172,7 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
     /// <summary>Hands a regular commit to the commit thread (loop thread; no commit in flight).</summary>
     private void StartCommit(List<TopicPartitionOffset> offsets, List<PartitionState> partitions)
     {
-        var started = KafkaDiagnostics.IsSupported && KafkaMetrics.OperationDuration.Enabled ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
+        var started = CommitClock();
         var commit = new CommitInFlight(partitions, started);
         var consumer = _consumer!;
         _commitInFlight = commit;
@@ -252,7 +252,7 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
     }
 
     /// <summary>How long the next poll may wait: briefly while a commit is in flight, so its outcome is applied promptly.</summary>
-    private TimeSpan PollWait => _commitInFlight is null ? _options.PollTimeout : TimeSpan.FromTicks(Math.Min(_options.PollTimeout.Ticks, PollWhileCommitting.Ticks));
+    private TimeSpan PollWait => _commitInFlight is null || _options.PollTimeout < PollWhileCommitting ? _options.PollTimeout : PollWhileCommitting;
 
     /// <summary>
     /// The member lost, or is losing, its partitions (<see cref="CommitErrors.IsRebalance"/>): never the end of the
@@ -288,7 +288,7 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
     /// <summary>Commits <paramref name="offsets"/> on this thread; records what succeeded; returns the first error, or null.</summary>
     private Error? Commit(List<TopicPartitionOffset> offsets)
     {
-        var started = KafkaDiagnostics.IsSupported && KafkaMetrics.OperationDuration.Enabled ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
+        var started = CommitClock();
         var error = Record(CallCommit(_consumer!, offsets), partitions: null);
         if (started != 0)
         {
@@ -298,13 +298,17 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
         return error;
     }
 
+    /// <summary>A timestamp for the commit-duration metric, or 0 when nobody listens.</summary>
+    private static long CommitClock() =>
+        KafkaDiagnostics.IsSupported && KafkaMetrics.OperationDuration.Enabled ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
+
     /// <summary>The commit call itself (any thread): the per-partition results, or the error of the whole call.</summary>
     private static CommitOutcome CallCommit(IConsumer<TKey, TValue> consumer, List<TopicPartitionOffset> offsets)
     {
         try
         {
             consumer.Commit(offsets);
-            return new CommitOutcome(offsets.Select(o => new TopicPartitionOffsetError(o, new Error(ErrorCode.NoError))).ToList(), null);
+            return AllCommitted(offsets);
         }
         catch (TopicPartitionOffsetException partial)
         {
@@ -312,7 +316,7 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
         }
         catch (KafkaException failed) when (failed.Error.Code == ErrorCode.Local_NoOffset)
         {
-            return new CommitOutcome(offsets.Select(o => new TopicPartitionOffsetError(o, new Error(ErrorCode.NoError))).ToList(), null);
+            return AllCommitted(offsets);
         }
         catch (KafkaException failed)
         {
@@ -324,6 +328,9 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
             return new CommitOutcome(null, new Error(ErrorCode.Local_Fail, failed.Message));
         }
     }
+
+    private static CommitOutcome AllCommitted(List<TopicPartitionOffset> offsets) =>
+        new(offsets.Select(o => new TopicPartitionOffsetError(o, new Error(ErrorCode.NoError))).ToList(), null);
 
     /// <summary>
     /// Records the partitions <paramref name="outcome"/> committed (only in the ownership periods it was made for, when
@@ -343,7 +350,7 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
             {
                 first ??= result.Error;
             }
-            else if (_assigned.TryGetValue(result.TopicPartition, out var partition) && (partitions is null || Contains(partitions, partition)))
+            else if (_assigned.TryGetValue(result.TopicPartition, out var partition) && (partitions is null || partitions.Contains(partition)))
             {
                 Committed(partition, result.Offset.Value);
             }
@@ -355,19 +362,6 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
         }
 
         return first;
-    }
-
-    private static bool Contains(List<PartitionState> partitions, PartitionState partition)
-    {
-        foreach (var candidate in partitions)
-        {
-            if (ReferenceEquals(candidate, partition))
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     private void Committed(PartitionState partition, long offset)
@@ -405,12 +399,12 @@ internal sealed partial class ConsumerLoop<TKey, TValue>
     private void CommitHeldBatch()
     {
         AwaitCommitInFlight();
-        if (_failure is not null || _heldBatch is null)
+        if (_failure is not null)
         {
             return;
         }
 
-        var batch = _heldBatch;
+        var batch = _heldBatch!;
         var last = new Dictionary<PartitionState, long>();
         foreach (var record in batch)
         {
